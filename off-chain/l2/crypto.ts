@@ -1,0 +1,25 @@
+import { buildEddsa, type EdDSA, type FieldElement } from "circomlibjs";
+
+/** The BN254 scalar field modulus: every circuit signal and public input lives below it. */
+export const SNARK_SCALAR_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+
+let eddsaPromise: Promise<EdDSA> | undefined;
+
+/** circomlibjs builds its WebAssembly hashers once per process; share them. */
+export function loadEddsa(): Promise<EdDSA> {
+  eddsaPromise ??= buildEddsa();
+  return eddsaPromise;
+}
+
+/** A Poseidon hasher over bigints, bound to one loaded instance. */
+export type PoseidonHash = (inputs: readonly bigint[]) => bigint;
+
+export async function loadPoseidon(): Promise<PoseidonHash> {
+  const { poseidon } = await loadEddsa();
+  return (inputs) => poseidon.F.toObject(poseidon(inputs));
+}
+
+/** circomlibjs field element (Montgomery form) to a canonical bigint. */
+export function fieldToBigint(eddsa: EdDSA, element: FieldElement): bigint {
+  return eddsa.F.toObject(element);
+}
