@@ -25,6 +25,8 @@ export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
   tasks: [circuits],
   solidity: {
+    // Libraries deployed on their own need artifacts of their own.
+    npmFilesToBuild: ["poseidon-solidity/PoseidonT3.sol"],
     profiles: {
       default: {
         version: SOLC_VERSION,

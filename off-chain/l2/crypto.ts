@@ -15,8 +15,18 @@ export function loadEddsa(): Promise<EdDSA> {
 export type PoseidonHash = (inputs: readonly bigint[]) => bigint;
 
 export async function loadPoseidon(): Promise<PoseidonHash> {
-  const { poseidon } = await loadEddsa();
-  return (inputs) => poseidon.F.toObject(poseidon(inputs));
+  return (await loadL2Crypto()).poseidon;
+}
+
+/** The hashers the L2 model needs. */
+export interface L2Crypto {
+  readonly eddsa: EdDSA;
+  readonly poseidon: PoseidonHash;
+}
+
+export async function loadL2Crypto(): Promise<L2Crypto> {
+  const eddsa = await loadEddsa();
+  return { eddsa, poseidon: (inputs) => eddsa.poseidon.F.toObject(eddsa.poseidon(inputs)) };
 }
 
 /** circomlibjs field element (Montgomery form) to a canonical bigint. */

@@ -50,4 +50,3 @@ export function decodeBatchData(data: Uint8Array): PostedTransfer[] {
   }
   return transfers;
 }
-

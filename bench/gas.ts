@@ -1,0 +1,119 @@
+// Gas of the rollup's operations with real proofs, on Hardhat's simulated EVM.
+//
+//   npm run bench:gas            (writes bench/results/gas.json, a committed snapshot)
+//
+// Every figure is a transaction's gasUsed (21,000 intrinsic gas included), so
+// that they compare with each other: `single_verify` is a transaction calling
+// the generated snarkjs verifier once, `reveal_n` a whole reveal of an n-batch
+// sequence (state update included).
+import { writeFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+
+import { network } from "hardhat";
+
+import { getCircuitConfig, TEST_CIRCUIT } from "../off-chain/circuits/index.js";
+import { proofHash } from "../off-chain/prover/index.js";
+import { l2Fixture } from "../test/helpers/l2.js";
+import {
+  closeProver,
+  deployTestRollup,
+  planSequences,
+  reveal,
+  sequenceProof,
+  type PlannedSequence,
+  type RollupFixture,
+} from "../test/helpers/rollup.js";
+
+const RESULTS = fileURLToPath(new URL("./results/gas.json", import.meta.url));
+const { treeDepth, verifierName, batchSize } = getCircuitConfig(TEST_CIRCUIT);
+const SIZES = [1, 2, 4, 8];
+
+async function gasOf(tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>): Promise<number> {
+  const receipt = await (await tx).wait();
+  if (receipt === null) throw new Error("transaction not mined");
+  return Number(receipt.gasUsed);
+}
+
+async function mineTo(f: RollupFixture, block: number): Promise<void> {
+  if ((await f.helpers.time.latestBlock()) < block - 1) await f.helpers.mineUpTo(block - 1);
+}
+
+async function main(): Promise<void> {
+  const { ethers, networkHelpers } = await network.create();
+  const l2 = await l2Fixture(
+    treeDepth,
+    Array.from({ length: 8 }, () => 1_000_000n),
+  );
+  // One plan of 8 full batches: the n-batch sequence is its first n batches, so proofs are shared.
+  const batches = Array.from({ length: 8 }, (_, i) =>
+    Array.from({ length: batchSize }, (_, j) => [(i + j) % 8, (i + j + 3) % 8, BigInt(10 + i + j)] as const),
+  );
+  const results: Record<string, number> = {};
+
+  for (const n of SIZES) {
+    const f = await deployTestRollup(ethers, networkHelpers);
+    const [sequence] = planSequences(l2, [batches.slice(0, n).map((b) => [...b])]) as [PlannedSequence];
+    const [a, b, c] = f.miners;
+    if (a === undefined || b === undefined || c === undefined) throw new Error("three miners needed");
+    results[`sequence_${n}`] = await gasOf(f.rollup.connect(f.sequencer).sequenceBatches([...sequence.data]));
+    const number = (await f.rollup.lastBatch()) - BigInt(n) + 1n;
+    console.log(`proving a sequence of ${n} batch(es) for two miners ...`);
+    const [proofA, proofB] = await Promise.all([
+      sequenceProof(l2, sequence, a.address),
+      sequenceProof(l2, sequence, b.address),
+    ]);
+    const commitFirst = await gasOf(f.rollup.connect(a).commitProofHash(number, proofHash(proofA, a.address)));
+    const start = await f.helpers.time.latestBlock();
+    const commitJoin = await gasOf(f.rollup.connect(b).commitProofHash(number, proofHash(proofB, b.address)));
+    await f.rollup.connect(c).commitProofHash(number, proofHash(proofB, c.address));
+    await mineTo(f, start + f.commitWindow);
+    results[`reveal_${n}`] = await gasOf(reveal(f, a, number, sequence, proofA));
+    results[`reveal_${n}_second`] = await gasOf(reveal(f, b, number, sequence, proofB));
+    if (n === 1) {
+      results.commit_first = commitFirst;
+      results.commit = commitJoin;
+      await mineTo(f, start + f.commitWindow + 2 * f.revealWindow);
+      results.settle_missed = await gasOf(f.rollup.settleMissedCommit(number, 1, c.address));
+      results.claim_first = await gasOf(f.rollup.connect(a).claimReward(number));
+      results.claim = await gasOf(f.rollup.connect(b).claimReward(number));
+      results.stake = await gasOf(f.rollup.connect(a).stake(10n ** 18n));
+      results.request_withdrawal = await gasOf(f.rollup.connect(a).requestWithdrawal(10n ** 18n));
+      await mineTo(f, (await f.helpers.time.latestBlock()) + f.unbondingDelay + 1);
+      results.withdraw = await gasOf(f.rollup.connect(a).withdraw());
+
+      // One verification by the generated snarkjs verifier, as a transaction of its own.
+      const single = await ethers.deployContract(verifierName);
+      const [p] = proofA.proofs;
+      const root0 = sequence.states[0]?.root ?? 0n;
+      if (p === undefined) throw new Error("no proof");
+      const inputs = [root0, proofA.newStateRoots[0] ?? 0n, sequence.batchHashes[0] ?? 0n, BigInt(a.address)];
+      const data = single.interface.encodeFunctionData("verifyProof", [p.a, p.b, p.c, inputs]);
+      results.single_verify = Number(await ethers.provider.estimateGas({ to: await single.getAddress(), data }));
+    }
+  }
+  await closeProver();
+
+  const single = results.single_verify ?? Number.NaN;
+  const perBatch = Math.round(((results.sequence_8 ?? 0) - (results.sequence_1 ?? 0)) / 7);
+  const report = {
+    command: "npm run bench:gas",
+    date: new Date().toISOString(),
+    circuit: TEST_CIRCUIT,
+    note: "transaction gasUsed, intrinsic 21,000 included; reveal_n = first valid reveal of an n-batch sequence (finalises it); reveal_n_second = a later valid reveal",
+    sequence_per_batch: perBatch,
+    ...results,
+    reveal_vs_single: Object.fromEntries(
+      SIZES.map((n) => [
+        `reveal_${n}_over_${n}_single`,
+        Math.round(((results[`reveal_${n}`] ?? 0) / (n * single)) * 1000) / 1000,
+      ]),
+    ),
+    targets: { commit: "<= 60000", reveal_1: "<= 300000", reveal_4: "<= 0.6 * 4 * single_verify" },
+  };
+  await writeFile(RESULTS, JSON.stringify(report, null, 2) + "\n");
+  console.table(Object.entries(results).map(([operation, gas]) => ({ operation, gas })));
+  console.table(report.reveal_vs_single);
+  console.log(`sequence_per_batch: ${perBatch}\nwrote ${RESULTS}`);
+}
+
+await main();

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {ISequenceVerifier} from "../interfaces/ISequenceVerifier.sol";
+
+/// @title Groth16BatchVerifier
+/// @notice Checks n Groth16 proofs of one circuit (four public inputs each) with one pairing check of n + 3
+/// pairings, where n separate verifications would need 4n.
+/// @dev For proofs (A_i, B_i, C_i) with inputs x_i and weights r_i, all proofs verify (but with negligible
+/// probability) iff
+///     prod_i e(-r_i A_i, B_i) * e(R alpha, beta) * e(sum_i r_i vk_x(x_i), gamma) * e(sum_i r_i C_i, delta) = 1,
+/// where R = sum_i r_i and sum_i r_i vk_x(x_i) = R IC_0 + sum_j (sum_i r_i x_ij) IC_j. r_0 = 1 and r_i (i > 0) is
+/// keccak256 of all proofs and inputs and i, reduced mod the scalar field: the prover fixes its proofs before it
+/// learns the weights (Fiat-Shamir), and no block data is involved. With n = 1 this is the plain Groth16 check.
+/// A generated `SequenceVerifier*` contract supplies the verifying key.
+abstract contract Groth16BatchVerifier is ISequenceVerifier {
+    /// @dev The BN254 scalar field modulus (public inputs and weights live below it).
+    uint256 internal constant SCALAR_FIELD =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    /// @dev The BN254 base field modulus (point coordinates live below it).
+    uint256 internal constant BASE_FIELD =
+        21888242871839275222246405745257275088696311157297823662689037894645226208583;
+
+    /// @notice A Groth16 verifying key; G2 points in EVM order ([x1, x0], [y1, y0]).
+    struct VerifyingKey {
+        uint256[2] alpha1;
+        uint256[2][2] beta2;
+        uint256[2][2] gamma2;
+        uint256[2][2] delta2;
+        uint256[2][5] ic;
+    }
+
+    /// @dev The circuit's verifying key.
+    function _verifyingKey() internal pure virtual returns (VerifyingKey memory);
+
+    /// @dev What the weighted sum over the proofs gathers.
+    struct Accumulator {
+        uint256 weightSum;
+        uint256[4] inputSums;
+        uint256[2] cSum;
+    }
+
+    /// @inheritdoc ISequenceVerifier
+    function verifyProofs(
+        uint256[4][] calldata publicInputs,
+        Groth16Proof[] calldata proofs
+    ) external view returns (bool valid) {
+        uint256 n = proofs.length;
+        if (n == 0 || publicInputs.length != n) return false;
+        bytes32 seed = keccak256(abi.encode(publicInputs, proofs));
+
+        // Pairing input: n + 3 pairs of (G1 x, y; G2 x1, x0, y1, y0).
+        uint256[] memory pairs = new uint256[](6 * (n + 3));
+        Accumulator memory sum;
+        for (uint256 i = 0; i < n; ++i) {
+            uint256 weight = i == 0 ? 1 : uint256(keccak256(abi.encode(seed, i))) % SCALAR_FIELD;
+            if (!_accumulate(sum, pairs, i, weight, publicInputs[i], proofs[i])) return false;
+        }
+
+        // sum_i r_i vk_x(x_i) = R IC_0 + sum_j (sum_i r_i x_ij) IC_(j+1)
+        VerifyingKey memory vk = _verifyingKey();
+        (uint256[2] memory vkX, bool ok) = _mul(vk.ic[0], sum.weightSum);
+        for (uint256 j = 0; j < 4 && ok; ++j) {
+            uint256[2] memory term;
+            (term, ok) = _mul(vk.ic[j + 1], sum.inputSums[j]);
+            if (ok) (vkX, ok) = _add(vkX, term);
+        }
+        uint256[2] memory alpha;
+        if (ok) (alpha, ok) = _mul(vk.alpha1, sum.weightSum);
+        if (!ok) return false;
+
+        _setPair(pairs, n, alpha, vk.beta2);
+        _setPair(pairs, n + 1, vkX, vk.gamma2);
+        _setPair(pairs, n + 2, sum.cSum, vk.delta2);
+        return _pairing(pairs);
+    }
+
+    /// @dev Adds proof i with its weight: its inputs to the input sums, r_i C_i to the C sum, and the pair
+    /// (-r_i A_i, B_i). False for an input beyond the field or a point off the curve.
+    function _accumulate(
+        Accumulator memory sum,
+        uint256[] memory pairs,
+        uint256 i,
+        uint256 weight,
+        uint256[4] calldata inputs,
+        Groth16Proof calldata proof
+    ) private view returns (bool ok) {
+        sum.weightSum = addmod(sum.weightSum, weight, SCALAR_FIELD);
+        for (uint256 j = 0; j < 4; ++j) {
+            if (inputs[j] >= SCALAR_FIELD) return false;
+            sum.inputSums[j] = addmod(sum.inputSums[j], mulmod(weight, inputs[j], SCALAR_FIELD), SCALAR_FIELD);
+        }
+        uint256[2] memory point;
+        (point, ok) = _mul([proof.c[0], proof.c[1]], weight);
+        if (ok) (sum.cSum, ok) = _add(sum.cSum, point);
+        if (ok) (point, ok) = _mul([proof.a[0], proof.a[1]], weight);
+        if (!ok) return false;
+        uint256 at = 6 * i;
+        pairs[at] = point[0];
+        // -(x, y) = (x, q - y); the point at infinity is its own negation.
+        pairs[at + 1] = point[1] == 0 ? 0 : BASE_FIELD - point[1];
+        pairs[at + 2] = proof.b[0][0];
+        pairs[at + 3] = proof.b[0][1];
+        pairs[at + 4] = proof.b[1][0];
+        pairs[at + 5] = proof.b[1][1];
+    }
+
+    function _setPair(
+        uint256[] memory pairs,
+        uint256 index,
+        uint256[2] memory g1,
+        uint256[2][2] memory g2
+    ) private pure {
+        uint256 at = 6 * index;
+        pairs[at] = g1[0];
+        pairs[at + 1] = g1[1];
+        pairs[at + 2] = g2[0][0];
+        pairs[at + 3] = g2[0][1];
+        pairs[at + 4] = g2[1][0];
+        pairs[at + 5] = g2[1][1];
+    }
+
+    /// @dev scalar * point with the ecMul precompile (0x07); skips the call for scalar 1. ok is false for a point
+    /// that is not on the curve (the precompile fails).
+    function _mul(uint256[2] memory point, uint256 scalar) private view returns (uint256[2] memory out, bool ok) {
+        if (scalar == 1) return (point, point[0] < BASE_FIELD && point[1] < BASE_FIELD && _onCurve(point));
+        uint256[3] memory input = [point[0], point[1], scalar];
+        assembly ("memory-safe") {
+            ok := staticcall(gas(), 0x07, input, 0x60, out, 0x40)
+        }
+    }
+
+    /// @dev p + q with the ecAdd precompile (0x06).
+    function _add(uint256[2] memory p, uint256[2] memory q) private view returns (uint256[2] memory out, bool ok) {
+        uint256[4] memory input = [p[0], p[1], q[0], q[1]];
+        assembly ("memory-safe") {
+            ok := staticcall(gas(), 0x06, input, 0x80, out, 0x40)
+        }
+    }
+
+    /// @dev y^2 = x^3 + 3, or the point at infinity (0, 0): what the precompiles accept, checked without one.
+    function _onCurve(uint256[2] memory p) private pure returns (bool) {
+        if (p[0] == 0 && p[1] == 0) return true;
+        uint256 x = p[0];
+        return mulmod(p[1], p[1], BASE_FIELD) == addmod(mulmod(mulmod(x, x, BASE_FIELD), x, BASE_FIELD), 3, BASE_FIELD);
+    }
+
+    /// @dev The pairing precompile (0x08): true iff the product of the pairings is 1. A malformed G2 point makes
+    /// the call fail, which is a failed check, not a revert.
+    function _pairing(uint256[] memory pairs) private view returns (bool) {
+        uint256 length = pairs.length * 32;
+        bool ok;
+        uint256 result;
+        assembly ("memory-safe") {
+            let out := mload(0x40)
+            ok := staticcall(gas(), 0x08, add(pairs, 0x20), length, out, 0x20)
+            result := mload(out)
+        }
+        return ok && result == 1;
+    }
+}

@@ -1,0 +1,20 @@
+// The circuit build pipeline: compile (circom2) -> Groth16 setup (snarkjs,
+// deterministic dev beacon) -> export (verifier contracts), each step cached.
+// `npx hardhat circuits` runs it for every configuration; provers and tests
+// call ensureCircuit(TEST_CIRCUIT).
+export { ensureCircuit, type CircuitArtifacts, type EnsureCircuitOptions, type StepOutcome } from "./build.js";
+export {
+  CIRCUIT_CONFIGS,
+  TEST_CIRCUIT,
+  UnknownCircuitError,
+  getCircuitConfig,
+  type CircuitConfig,
+} from "./configurations.js";
+export { CircomCompileError } from "./compile.js";
+export { EXPORTERS } from "./exporters.js";
+export { type ExportContext, type ExportedFile, type Exporter, type GeneratedFile } from "./export.js";
+export type { LogFn } from "./log.js";
+export { circuitsCacheRoot, REPO_ROOT, VERIFIERS_DIR } from "./paths.js";
+export { PTAU_ENV_VAR, PtauError, requiredPtauPower } from "./ptau.js";
+export { devBeaconHash } from "./setup.js";
+export { releaseSnarkjsWorkers } from "./workers.js";

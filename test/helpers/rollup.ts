@@ -1,0 +1,239 @@
+import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import type { NetworkHelpers } from "@nomicfoundation/hardhat-network-helpers/types";
+import { network } from "hardhat";
+import type { NetworkConnection } from "hardhat/types/network";
+
+import { getCircuitConfig, TEST_CIRCUIT } from "../../off-chain/circuits/index.js";
+import { BASE_CHAINS, type BaseChain } from "../../off-chain/deploy/chains.js";
+import { deployRollup } from "../../off-chain/deploy/deploy-rollup.js";
+import { DEFAULT_SETTINGS, type RollupSettings } from "../../off-chain/deploy/settings.js";
+import { batchHash, encodeBatchData, type L2State, type SignedTransfer } from "../../off-chain/l2/index.js";
+import { BatchProver, proofHash, toSequenceProof, type SequenceProof } from "../../off-chain/prover/index.js";
+import type { TestToken, ZkPowRollup } from "../../types/ethers-contracts/index.js";
+import { testCircuit } from "./circuit.js";
+import { l2Fixture, sign, type L2Fixture } from "./l2.js";
+
+const { batchSize, treeDepth } = getCircuitConfig(TEST_CIRCUIT);
+export const TOKEN = 10n ** 18n;
+
+/** A sequence the tests post: its batches' transfers, bytes and batchHashes, and the L2 states it goes through. */
+export interface PlannedSequence {
+  readonly batches: readonly (readonly SignedTransfer[])[];
+  readonly data: readonly Uint8Array[];
+  readonly batchHashes: readonly bigint[];
+  /** states[0] is the state before the sequence, states[i + 1] the state after batch i. */
+  readonly states: readonly L2State[];
+}
+
+/**
+ * Plans sequences over one L2: each entry lists the transfers of each batch as
+ * [from, to, amount]; nonces follow from the state.
+ */
+export function planSequences(
+  l2: L2Fixture,
+  plan: readonly (readonly (readonly [number, number, bigint])[])[][],
+): PlannedSequence[] {
+  let state = l2.genesis;
+  return plan.map((batches) => {
+    const states = [state];
+    const signed = batches.map((transfers) => {
+      let current = state;
+      const batch = transfers.map(([from, to, amount]) => {
+        const transfer = sign(l2, from, { from, to, amount, nonce: current.account(from)?.nonce ?? 0n });
+        current = current.apply([transfer], l2.chainId).state;
+        return transfer;
+      });
+      state = current;
+      states.push(state);
+      return batch;
+    });
+    const data = signed.map((batch) => encodeBatchData(batch));
+    return {
+      batches: signed,
+      data,
+      batchHashes: data.map((bytes) => batchHash(l2.crypto.poseidon, l2.chainId, bytes, batchSize)),
+      states,
+    };
+  });
+}
+
+/** One prover per rollup chain id (a prover binds its proofs to one). */
+const provers = new Map<bigint, Promise<BatchProver>>();
+const proofs = new Map<string, Promise<SequenceProof>>();
+
+function proverFor(chainId: bigint): Promise<BatchProver> {
+  let prover = provers.get(chainId);
+  if (prover === undefined) {
+    prover = testCircuit().then((circuit) =>
+      BatchProver.create({ circuit: { ...circuit, batchSize }, chainId, threads: 2 }),
+    );
+    provers.set(chainId, prover);
+  }
+  return prover;
+}
+
+/** The sequence proof of `sequence` by `miner`: real proofs, made once per run for each L2, sequence and miner. */
+export function sequenceProof(l2: L2Fixture, sequence: PlannedSequence, miner: string): Promise<SequenceProof> {
+  const key = `${l2.chainId}:${sequence.states[0]?.root}:${sequence.batchHashes.join(",")}:${miner.toLowerCase()}`;
+  let proof = proofs.get(key);
+  if (proof === undefined) {
+    proof = (async () => {
+      const prover = await proverFor(l2.chainId);
+      const batchProofs = await Promise.all(
+        sequence.batches.map((transfers, i) => {
+          const state = sequence.states[i];
+          if (state === undefined) throw new Error(`no state before batch ${i}`);
+          return prover.prove(transfers, state, miner);
+        }),
+      );
+      return toSequenceProof(batchProofs);
+    })();
+    proofs.set(key, proof);
+  }
+  return proof;
+}
+
+/** Stops the provers' threads (call from an `after` hook of a suite that proved); proofs stay cached. */
+export async function closeProver(): Promise<void> {
+  const open = [...provers.values()];
+  provers.clear();
+  for (const prover of open) await (await prover).close();
+}
+
+export interface RollupFixture {
+  readonly ethers: HardhatEthers;
+  readonly helpers: NetworkHelpers<string>;
+  readonly rollup: ZkPowRollup;
+  readonly token: TestToken;
+  readonly admin: HardhatEthersSigner;
+  readonly sequencer: HardhatEthersSigner;
+  readonly miners: readonly HardhatEthersSigner[];
+  readonly outsider: HardhatEthersSigner;
+  readonly l2: L2Fixture;
+  readonly sequences: readonly PlannedSequence[];
+  readonly commitWindow: number;
+  readonly revealWindow: number;
+  readonly unbondingDelay: number;
+  readonly settings: RollupSettings;
+}
+
+export const TEST_SETTINGS: RollupSettings = { ...DEFAULT_SETTINGS, unbondingDelaySeconds: 600 };
+
+/** The sequences every rollup test posts: two single-batch sequences, then one of two batches. */
+export const TEST_PLAN = [
+  [[[0, 1, 300n]]],
+  [
+    [
+      [1, 2, 50n],
+      [2, 3, 7n],
+    ],
+  ],
+  [[[3, 0, 1n]], [[0, 2, 11n]]],
+] as const;
+
+/**
+ * A rollup deployed through the production deploy code on a network, with a
+ * token, a sequencer holding fees and three staked miners.
+ */
+export async function deployTestRollup(
+  ethers: HardhatEthers,
+  helpers: NetworkHelpers<string>,
+  options: { chain?: BaseChain; rollupChainId?: bigint; settings?: RollupSettings; stake?: bigint } = {},
+): Promise<RollupFixture> {
+  const settings = options.settings ?? TEST_SETTINGS;
+  const l2 = await l2Fixture(treeDepth, [1_000n, 2_000n, 3_000n, 4_000n], options.rollupChainId);
+  const [admin, sequencer, outsider, ...miners] = await ethers.getSigners();
+  if (admin === undefined || sequencer === undefined || outsider === undefined || miners.length < 3) {
+    throw new Error("the test network needs six accounts");
+  }
+  const token = (await ethers.deployContract("TestToken")) as unknown as TestToken;
+  const { rollup, config } = await deployRollup(ethers, {
+    chain: options.chain ?? BASE_CHAINS.ethereum,
+    settings,
+    circuit: TEST_CIRCUIT,
+    rollupChainId: l2.chainId,
+    genesisStateRoot: l2.genesis.root,
+    token: await token.getAddress(),
+    admin: admin.address,
+    sequencer: sequencer.address,
+    deployer: admin,
+  });
+  const rollupAddress = await rollup.getAddress();
+  const stake = options.stake ?? settings.minimumStake * 3n;
+  for (const account of [sequencer, ...miners.slice(0, 3)]) {
+    await token.mint(account.address, 1_000n * TOKEN);
+    await token.connect(account).approve(rollupAddress, 2n ** 255n);
+  }
+  for (const miner of miners.slice(0, 3)) await rollup.connect(miner).stake(stake);
+  return {
+    ethers,
+    helpers,
+    rollup,
+    token,
+    admin,
+    sequencer,
+    miners: miners.slice(0, 3),
+    outsider,
+    l2,
+    sequences: planSequences(
+      l2,
+      TEST_PLAN.map((sequence) => sequence.map((batch) => [...batch])),
+    ),
+    commitWindow: Number(config.commitWindow),
+    revealWindow: Number(config.revealWindow),
+    unbondingDelay: Number(config.unbondingDelay),
+    settings,
+  };
+}
+
+/** A fixture on the default simulated network, restored from a snapshot for every test. */
+export async function rollupFixture(): Promise<RollupFixture> {
+  connection ??= network.create();
+  const { ethers, networkHelpers } = await connection;
+  return networkHelpers.loadFixture(async function deployedRollup() {
+    return deployTestRollup(ethers, networkHelpers);
+  });
+}
+let connection: Promise<NetworkConnection<string>> | undefined;
+
+/** Posts the planned sequences in order; returns their numbers (first batches). */
+export async function postSequences(fixture: RollupFixture, count = fixture.sequences.length): Promise<bigint[]> {
+  const numbers: bigint[] = [];
+  for (const sequence of fixture.sequences.slice(0, count)) {
+    numbers.push((await fixture.rollup.lastBatch()) + 1n);
+    await fixture.rollup.connect(fixture.sequencer).sequenceBatches([...sequence.data]);
+  }
+  return numbers;
+}
+
+/** Sends the next transaction so that it is mined in block `block` (automine: one transaction per block). */
+export async function atBlock(fixture: RollupFixture, block: number): Promise<void> {
+  const latest = await fixture.helpers.time.latestBlock();
+  if (block - 1 < latest) throw new Error(`block ${block} is already mined (latest is ${latest})`);
+  if (block - 1 > latest) await fixture.helpers.mineUpTo(block - 1);
+}
+
+export async function commit(
+  fixture: RollupFixture,
+  miner: HardhatEthersSigner,
+  sequence: bigint,
+  proof: SequenceProof,
+): Promise<number> {
+  const tx = await fixture.rollup.connect(miner).commitProofHash(sequence, proofHash(proof, miner.address));
+  const receipt = await tx.wait();
+  if (receipt === null) throw new Error("commit not mined");
+  return receipt.blockNumber;
+}
+
+export function reveal(
+  fixture: RollupFixture,
+  miner: HardhatEthersSigner,
+  sequence: bigint,
+  planned: PlannedSequence,
+  proof: SequenceProof,
+) {
+  return fixture.rollup.connect(miner).revealProof(sequence, [...planned.batchHashes], {
+    newStateRoots: [...proof.newStateRoots],
+    proofs: proof.proofs.map((p) => ({ a: [...p.a], b: [[...p.b[0]], [...p.b[1]]], c: [...p.c] })),
+  });
+}
