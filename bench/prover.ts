@@ -119,7 +119,12 @@ function inChild(request: ChildRequest): Promise<ChildResult> {
 }
 
 async function main(): Promise<void> {
-  for (const name of CONFIGS) await ensureCircuit(name, { log: (line) => console.log(`[circuits] ${line}`) });
+  for (const name of CONFIGS)
+    await ensureCircuit(name, {
+      log: (line) => {
+        console.log(`[circuits] ${line}`);
+      },
+    });
 
   const rows = [];
   for (const name of CONFIGS) {

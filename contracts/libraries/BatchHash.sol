@@ -46,6 +46,7 @@ library BatchHash {
         if (offset >= data.length) return 0;
         uint256 available = data.length - offset;
         if (available > CHUNK_BYTES) available = CHUNK_BYTES;
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             // calldataload reads 32 bytes; whatever follows the data in calldata (other arguments) must not
             // leak in, so keep the `available` leading bytes and shift them to the top of the 31-byte chunk.

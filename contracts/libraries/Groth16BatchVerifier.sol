@@ -125,6 +125,7 @@ abstract contract Groth16BatchVerifier is ISequenceVerifier {
     function _mul(uint256[2] memory point, uint256 scalar) private view returns (uint256[2] memory out, bool ok) {
         if (scalar == 1) return (point, point[0] < BASE_FIELD && point[1] < BASE_FIELD && _onCurve(point));
         uint256[3] memory input = [point[0], point[1], scalar];
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             ok := staticcall(gas(), 0x07, input, 0x60, out, 0x40)
         }
@@ -133,6 +134,7 @@ abstract contract Groth16BatchVerifier is ISequenceVerifier {
     /// @dev p + q with the ecAdd precompile (0x06).
     function _add(uint256[2] memory p, uint256[2] memory q) private view returns (uint256[2] memory out, bool ok) {
         uint256[4] memory input = [p[0], p[1], q[0], q[1]];
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             ok := staticcall(gas(), 0x06, input, 0x80, out, 0x40)
         }
@@ -151,6 +153,7 @@ abstract contract Groth16BatchVerifier is ISequenceVerifier {
         uint256 length = pairs.length * 32;
         bool ok;
         uint256 result;
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let out := mload(0x40)
             ok := staticcall(gas(), 0x08, add(pairs, 0x20), length, out, 0x20)

@@ -32,6 +32,7 @@ contract HostileToken is ERC20 {
         address callee = callbackTarget;
         if (callee != address(0)) {
             callbackTarget = address(0);
+            // solhint-disable-next-line avoid-low-level-calls
             (bool ok, bytes memory result) = callee.call(payload);
             reentered = ok;
             lastRevert = ok ? bytes("") : result;

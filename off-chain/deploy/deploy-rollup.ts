@@ -74,14 +74,14 @@ export async function deployRollup(ethers: HardhatEthers, options: DeployRollupO
   const poseidon = await ethers.deployContract("PoseidonT3", deployer);
   const verifier = await ethers.deployContract(sequenceVerifierName(circuit.verifierName), deployer);
   const config = rollupConfig(options, await verifier.getAddress());
-  const rollup = (await ethers.deployContract(
+  const rollup = await ethers.deployContract(
     "ZkPowRollup",
     [config, options.genesisStateRoot, options.admin, options.sequencer],
     {
       signer: deployer,
       libraries: { PoseidonT3: await poseidon.getAddress() },
     },
-  )) as unknown as ZkPowRollup;
+  );
   await rollup.waitForDeployment();
   return {
     rollup,

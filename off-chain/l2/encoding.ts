@@ -1,4 +1,4 @@
-import { AMOUNT_BYTES, INDEX_BYTES, MAX_BALANCE, TRANSFER_BYTES } from "./constants.js";
+import { INDEX_BYTES, MAX_BALANCE, TRANSFER_BYTES } from "./constants.js";
 import { BatchDataError } from "./errors.js";
 
 /** What the sequencer posts of a transfer: no nonce (it is in the state) and no signature (it is proven). */

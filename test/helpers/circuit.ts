@@ -8,7 +8,11 @@ let artifacts: Promise<CircuitArtifacts> | undefined;
 
 /** The test configuration of the batch circuit, built (or taken from the cache) once per run. */
 export function testCircuit(): Promise<CircuitArtifacts> {
-  artifacts ??= ensureCircuit(TEST_CIRCUIT, { log: (line) => console.log(`      [circuits] ${line}`) });
+  artifacts ??= ensureCircuit(TEST_CIRCUIT, {
+    log: (line) => {
+      console.log(`      [circuits] ${line}`);
+    },
+  });
   return artifacts;
 }
 

@@ -146,7 +146,7 @@ export async function deployTestRollup(
   if (admin === undefined || sequencer === undefined || outsider === undefined || miners.length < 3) {
     throw new Error("the test network needs six accounts");
   }
-  const token = (await ethers.deployContract("TestToken")) as unknown as TestToken;
+  const token = await ethers.deployContract("TestToken");
   const { rollup, config } = await deployRollup(ethers, {
     chain: options.chain ?? BASE_CHAINS.ethereum,
     settings,

@@ -45,7 +45,9 @@ describe("L2 model", function () {
 
     it("Should not take an index outside the tree", function () {
       const tree = new MerkleTree(fixture.crypto.poseidon, DEPTH);
-      expect(() => tree.set(16, 1n)).to.throw(RangeError, /outside a tree of depth 4/);
+      expect(() => {
+        tree.set(16, 1n);
+      }).to.throw(RangeError, /outside a tree of depth 4/);
       expect(() => tree.siblings(-1)).to.throw(RangeError);
     });
   });

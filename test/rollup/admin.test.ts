@@ -4,7 +4,6 @@ import { BASE_CHAINS } from "../../off-chain/deploy/chains.js";
 import { deployRollup } from "../../off-chain/deploy/deploy-rollup.js";
 import { TEST_CIRCUIT } from "../../off-chain/circuits/index.js";
 import { proofHash } from "../../off-chain/prover/index.js";
-import type { HostileToken } from "../../types/ethers-contracts/index.js";
 import {
   atBlock,
   closeProver,
@@ -135,7 +134,7 @@ describe("ZkPowRollup: administration", function () {
 
   describe("# reentrancy", function () {
     it("Should refuse a hostile token's re-entry into claims, withdrawals and stake", async function () {
-      const hostile = (await f.ethers.deployContract("HostileToken")) as unknown as HostileToken;
+      const hostile = await f.ethers.deployContract("HostileToken");
       const { rollup } = await deployRollup(f.ethers, {
         chain: BASE_CHAINS.ethereum,
         settings: TEST_SETTINGS,
