@@ -39,6 +39,15 @@ async function mineTo(f: RollupFixture, block: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  try {
+    await measure();
+  } finally {
+    // The prover processes would keep this process alive.
+    await closeProver();
+  }
+}
+
+async function measure(): Promise<void> {
   const { ethers, networkHelpers } = await network.create();
   const l2 = await l2Fixture(
     treeDepth,
@@ -51,7 +60,7 @@ async function main(): Promise<void> {
   const results: Record<string, number> = {};
 
   for (const n of SIZES) {
-    const f = await deployTestRollup(ethers, networkHelpers);
+    const f = await deployTestRollup(ethers, networkHelpers, { l2 });
     const [sequence] = planSequences(l2, [batches.slice(0, n).map((b) => [...b])]) as [PlannedSequence];
     const [a, b, c] = f.miners;
     if (a === undefined || b === undefined || c === undefined) throw new Error("three miners needed");
@@ -91,7 +100,6 @@ async function main(): Promise<void> {
       results.single_verify = Number(await ethers.provider.estimateGas({ to: await single.getAddress(), data }));
     }
   }
-  await closeProver();
 
   const single = results.single_verify ?? Number.NaN;
   const perBatch = Math.round(((results.sequence_8 ?? 0) - (results.sequence_1 ?? 0)) / 7);

@@ -5,7 +5,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {ISequenceVerifier} from "./interfaces/ISequenceVerifier.sol";
@@ -14,7 +14,9 @@ import {BatchHash} from "./libraries/BatchHash.sol";
 
 /// @title ZkPowRollup
 /// @notice See {IZkPowRollup}. docs/protocol.md states the rules this contract enforces.
-contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuard {
+/// @dev The reentrancy guard lives in transient storage (EIP-1153: Ethereum since Cancun, BNB Chain since Haber,
+/// Polygon PoS since Napoli). revealProof has none: its only external call is a STATICCALL to the verifier.
+contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
 
@@ -37,32 +39,33 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuard {
     IERC20 private immutable _token;
     ISequenceVerifier private immutable _verifier;
 
-    uint256 private _minimumStake;
-    uint256 private _missedProofPenalty;
-    uint256 private _invalidProofPenalty;
-    uint256 private _batchFee;
+    // The economics in two slots: the two values a commit checks share one.
+    uint128 private _minimumStake;
+    uint128 private _invalidProofPenalty;
+    uint128 private _missedProofPenalty;
+    uint128 private _batchFee;
 
-    /// @dev One storage slot: everything a commit reads and writes.
+    /// @dev One storage slot: everything a commit and a reveal read and write about the sequence. 48 bits hold
+    /// any batch or block number for millions of years at a block per second.
     struct SequenceCore {
-        uint64 lastBatch;
+        uint48 lastBatch;
         uint32 round;
-        uint64 commitStart;
-        uint32 commits;
-        uint64 verifiedAt;
+        uint48 commitStart;
+        uint48 verifiedAt;
+        uint48 revealStart;
+        uint32 validProofs;
     }
 
     /// @dev One storage slot. `amount` is the reward pot until the split, then each prover's share.
     struct Reward {
         uint128 amount;
-        uint32 validProofs;
-        uint64 revealStart;
         bool split;
     }
 
     struct Sequence {
         SequenceCore core;
-        bytes32 batchHashesDigest;
-        uint256 oldStateRoot;
+        /// @dev keccak256(batchHashes); once verified, keccak256(abi.encode(that, oldStateRoot)).
+        bytes32 commitment;
         Reward reward;
     }
 
@@ -81,10 +84,12 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuard {
     mapping(address miner => Miner) private _miners;
 
     uint256 private _stateRoot;
-    uint64 private _lastBatch;
-    uint64 private _lastVerifiedBatch;
-    uint64 private _lastVerifiedAt;
-    uint256 private _carry;
+    // One slot: a reveal that verifies a sequence reads and writes all four. 48 bits as in SequenceCore; 112 bits
+    // of carry are 5 * 10^15 tokens of 18 decimals.
+    uint48 private _lastBatch;
+    uint48 private _lastVerifiedBatch;
+    uint48 private _lastVerifiedAt;
+    uint112 private _carry;
 
     /// @param config The deployment's configuration (see {IZkPowRollup-Config}).
     /// @param genesisStateRoot The L2's genesis state root.
@@ -133,13 +138,13 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuard {
             batchHashes[i] = BatchHash.compute(_chainId, batches[i], _batchSize);
         }
 
-        sequence = _lastBatch + 1;
-        uint64 last = _lastBatch + uint64(count);
-        _lastBatch = last;
-        uint256 fee = _batchFee * count;
+        sequence = uint64(_lastBatch) + 1;
+        uint64 last = uint64(_lastBatch) + uint64(count);
+        _lastBatch = uint256(last).toUint48();
+        uint256 fee = uint256(_batchFee) * count;
         Sequence storage stored = _sequences[sequence];
-        stored.core.lastBatch = last;
-        stored.batchHashesDigest = keccak256(abi.encodePacked(batchHashes));
+        stored.core.lastBatch = uint256(last).toUint48();
+        stored.commitment = keccak256(abi.encodePacked(batchHashes));
         stored.reward.amount = fee.toUint128();
         emit SequenceSubmitted(sequence, last, batchHashes, fee);
 
@@ -162,11 +167,13 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuard {
         uint256 required = _requiredStake(miner.openCommits);
         if (miner.stake < required) revert InsufficientStake(miner.stake, required);
 
-        bool opened = core.commitStart == 0 || _roundFailed(sequence, core);
+        // Within T1 the round cannot have failed: only past it is the (costlier) failure check needed.
+        bool opened =
+            core.commitStart == 0 || (block.number >= core.commitStart + _commitWindow && _roundFailed(sequence, core));
         if (opened) {
             core.round += 1;
-            core.commitStart = uint64(block.number);
-            core.commits = 0;
+            core.commitStart = block.number.toUint48();
+            stored.core = core;
         } else if (block.number >= core.commitStart + _commitWindow) {
             revert CommitWindowClosed(sequence, core.round);
         }
@@ -174,78 +181,99 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuard {
         if (roundCommits[msg.sender] != 0) revert AlreadyCommitted(sequence, core.round);
 
         roundCommits[msg.sender] = _record(proofHash, CommitStatus.Committed);
-        core.commits += 1;
-        stored.core = core;
         miner.openCommits += 1;
-        if (opened) emit RoundOpened(sequence, core.round, core.commitStart);
+        if (opened) emit RoundOpened(sequence, core.round, uint64(core.commitStart));
         emit ProofHashCommitted(sequence, core.round, msg.sender, proofHash);
     }
 
     /// @inheritdoc IZkPowRollup
-    function revealProof(
-        uint64 sequence,
-        uint256[] calldata batchHashes,
-        SequenceProof calldata proof
-    ) external nonReentrant {
+    function revealProof(uint64 sequence, uint256[] calldata batchHashes, SequenceProof calldata proof) external {
         Sequence storage stored = _sequences[sequence];
         SequenceCore memory core = stored.core;
         if (core.lastBatch == 0) revert UnknownSequence(sequence);
         bytes32 record = _commits[sequence][core.round][msg.sender];
         if (_status(record) != CommitStatus.Committed) revert NoOpenCommit(sequence, core.round, msg.sender);
 
-        // Which window we are in, and the root the sequence is proven from.
-        bool late;
-        uint64 revealStart;
-        uint256 oldStateRoot;
-        if (core.verifiedAt == 0) {
-            bool open;
-            (revealStart, open) = _revealStart(sequence, core);
-            if (!open || block.number < revealStart) revert RevealWindowNotOpen(sequence, core.round);
-            if (block.number >= revealStart + _revealWindow) revert RevealWindowClosed(sequence, core.round);
-            oldStateRoot = _stateRoot;
-        } else {
-            revealStart = stored.reward.revealStart;
-            if (block.number >= revealStart + 2 * _revealWindow) revert RevealWindowClosed(sequence, core.round);
-            late = block.number >= revealStart + _revealWindow;
-            oldStateRoot = stored.oldStateRoot;
-        }
+        bool first = core.verifiedAt == 0;
+        bytes32 batchHashesDigest = keccak256(abi.encodePacked(batchHashes));
+        (bool late, uint256 oldStateRoot) = _checkRevealWindow(sequence, stored, core, batchHashesDigest, proof);
 
-        bytes32 proofHash = _proofHash(proof, msg.sender);
-        if (_record(proofHash, CommitStatus.None) != _record(record, CommitStatus.None)) {
-            revert ProofHashMismatch(_record(record, CommitStatus.None), _record(proofHash, CommitStatus.None));
+        {
+            bytes32 proofHash = _proofHash(proof, msg.sender);
+            if (_record(proofHash, CommitStatus.None) != _record(record, CommitStatus.None)) {
+                revert ProofHashMismatch(_record(record, CommitStatus.None), _record(proofHash, CommitStatus.None));
+            }
         }
         uint256 batches = core.lastBatch - sequence + 1;
         if (proof.proofs.length != batches || proof.newStateRoots.length != batches) {
             revert ProofShapeMismatch(batches, proof.proofs.length, proof.newStateRoots.length);
         }
-        if (keccak256(abi.encodePacked(batchHashes)) != stored.batchHashesDigest) revert BatchHashesMismatch(sequence);
 
-        Miner storage miner = _miners[msg.sender];
-        miner.openCommits -= 1;
-        if (!_verify(oldStateRoot, batchHashes, proof, msg.sender)) {
-            _commits[sequence][core.round][msg.sender] = _record(proofHash, CommitStatus.ProofInvalid);
-            uint256 penalty = _takePenalty(miner, _invalidProofPenalty);
+        _miners[msg.sender].openCommits -= 1;
+        // A proof from another root than the sequence's is a proof of something else: it does not count.
+        if (proof.oldStateRoot != oldStateRoot || !_verify(batchHashes, proof, msg.sender)) {
+            // The record's upper bits are the proofHash (checked above): only the status changes.
+            _commits[sequence][core.round][msg.sender] = _record(record, CommitStatus.ProofInvalid);
+            uint256 penalty = _takePenalty(_miners[msg.sender], _invalidProofPenalty);
             // Reveals end before the split, so the penalty always joins this sequence's reward.
             stored.reward.amount += penalty.toUint128();
             emit ProofRejected(sequence, core.round, msg.sender, penalty);
             return;
         }
 
-        _commits[sequence][core.round][msg.sender] = _record(proofHash, CommitStatus.ProofVerified);
-        stored.reward.validProofs += 1;
-        if (core.verifiedAt == 0) {
-            uint256 newStateRoot = proof.newStateRoots[batches - 1];
-            stored.core.verifiedAt = uint64(block.number);
-            stored.oldStateRoot = oldStateRoot;
-            stored.reward.revealStart = revealStart;
-            stored.reward.amount += _carry.toUint128();
-            _carry = 0;
-            _stateRoot = newStateRoot;
-            _lastVerifiedBatch = core.lastBatch;
-            _lastVerifiedAt = uint64(block.number);
-            emit SequenceVerified(sequence, core.lastBatch, newStateRoot);
-        }
+        _commits[sequence][core.round][msg.sender] = _record(record, CommitStatus.ProofVerified);
+        core.validProofs += 1;
+        if (first) _finalise(sequence, stored, core, batchHashesDigest, oldStateRoot, proof.newStateRoots[batches - 1]);
+        stored.core = core;
         emit ProofVerified(sequence, core.round, msg.sender, late);
+    }
+
+    /// @dev Checks that a reveal falls in its window and the batchHashes are the sequence's; returns whether it is
+    /// late and the root the sequence is proven from. For the first valid proof, records the reveal window's start
+    /// in `core` (memory; the caller stores it).
+    function _checkRevealWindow(
+        uint64 sequence,
+        Sequence storage stored,
+        SequenceCore memory core,
+        bytes32 batchHashesDigest,
+        SequenceProof calldata proof
+    ) private view returns (bool late, uint256 oldStateRoot) {
+        if (core.verifiedAt == 0) {
+            (uint64 revealStart, bool open) = _revealStart(sequence, core);
+            if (!open || block.number < revealStart) revert RevealWindowNotOpen(sequence, core.round);
+            if (block.number >= revealStart + _revealWindow) revert RevealWindowClosed(sequence, core.round);
+            if (batchHashesDigest != stored.commitment) revert BatchHashesMismatch(sequence);
+            core.revealStart = uint48(revealStart);
+            return (false, _stateRoot);
+        }
+        if (block.number >= core.revealStart + 2 * _revealWindow) revert RevealWindowClosed(sequence, core.round);
+        // The first valid proof recorded the root it started from in the commitment.
+        if (keccak256(abi.encode(batchHashesDigest, proof.oldStateRoot)) != stored.commitment) {
+            revert BatchHashesMismatch(sequence);
+        }
+        return (block.number >= core.revealStart + _revealWindow, proof.oldStateRoot);
+    }
+
+    /// @dev The first valid proof: the sequence is verified and the rollup's state moves on.
+    function _finalise(
+        uint64 sequence,
+        Sequence storage stored,
+        SequenceCore memory core,
+        bytes32 batchHashesDigest,
+        uint256 oldStateRoot,
+        uint256 newStateRoot
+    ) private {
+        core.verifiedAt = block.number.toUint48();
+        stored.commitment = keccak256(abi.encode(batchHashesDigest, oldStateRoot));
+        uint256 carried = _carry;
+        if (carried != 0) {
+            stored.reward.amount += carried.toUint128();
+            _carry = 0;
+        }
+        _stateRoot = newStateRoot;
+        _lastVerifiedBatch = core.lastBatch;
+        _lastVerifiedAt = block.number.toUint48();
+        emit SequenceVerified(sequence, core.lastBatch, newStateRoot);
     }
 
     /// @inheritdoc IZkPowRollup
@@ -260,7 +288,7 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuard {
             // A later round opens only after this one failed.
             settleable = true;
         } else if (core.verifiedAt != 0) {
-            settleable = block.number >= stored.reward.revealStart + 2 * _revealWindow;
+            settleable = block.number >= core.revealStart + 2 * _revealWindow;
         } else {
             settleable = _roundFailed(sequence, core);
         }
@@ -284,23 +312,22 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuard {
         Sequence storage stored = _sequences[sequence];
         SequenceCore memory core = stored.core;
         bytes32 record = _commits[sequence][core.round][msg.sender];
-        Reward memory reward = stored.reward;
         if (
             core.verifiedAt == 0 ||
             _status(record) != CommitStatus.ProofVerified ||
-            block.number < reward.revealStart + 2 * _revealWindow
+            block.number < core.revealStart + 2 * _revealWindow
         ) revert NothingToClaim(sequence, msg.sender);
 
+        Reward memory reward = stored.reward;
         if (!reward.split) {
             // Fix the split once, when the late window has closed and no valid proof can join.
             uint256 pot = reward.amount;
-            uint256 share = pot / reward.validProofs;
-            uint256 dust = pot - share * reward.validProofs;
-            stored.reward.amount = share.toUint128();
-            stored.reward.split = true;
+            uint256 share = pot / core.validProofs;
+            uint256 dust = pot - share * core.validProofs;
+            reward = Reward({amount: share.toUint128(), split: true});
+            stored.reward = reward;
             emit RewardSplit(sequence, pot, share, dust);
             if (dust > 0) _addToCarry(dust);
-            reward.amount = share.toUint128();
         }
         amount = reward.amount;
         _commits[sequence][core.round][msg.sender] = _record(record, CommitStatus.RewardClaimed);
@@ -403,10 +430,10 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuard {
             lastBatch: core.lastBatch,
             round: core.round,
             commitStart: core.commitStart,
-            commits: core.commits,
             verifiedAt: core.verifiedAt,
-            batchHashesDigest: stored.batchHashesDigest,
-            oldStateRoot: stored.oldStateRoot
+            revealStart: core.revealStart,
+            validProofs: core.validProofs,
+            commitment: stored.commitment
         });
     }
 
@@ -414,12 +441,7 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuard {
     function getReward(uint64 sequence) external view returns (RewardInfo memory info) {
         if (_sequences[sequence].core.lastBatch == 0) revert UnknownSequence(sequence);
         Reward memory reward = _sequences[sequence].reward;
-        info = RewardInfo({
-            amount: reward.amount,
-            validProofs: reward.validProofs,
-            revealStart: reward.revealStart,
-            split: reward.split
-        });
+        info = RewardInfo({amount: reward.amount, split: reward.split});
     }
 
     /// @inheritdoc IZkPowRollup
@@ -474,17 +496,17 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuard {
         uint256 batchFee
     ) private {
         if (invalidProofPenalty < missedProofPenalty) revert InvalidConfig("invalidProofPenalty");
-        _minimumStake = minimumStake;
-        _missedProofPenalty = missedProofPenalty;
-        _invalidProofPenalty = invalidProofPenalty;
-        _batchFee = batchFee;
+        _minimumStake = minimumStake.toUint128();
+        _missedProofPenalty = missedProofPenalty.toUint128();
+        _invalidProofPenalty = invalidProofPenalty.toUint128();
+        _batchFee = batchFee.toUint128();
         emit EconomicsUpdated(minimumStake, missedProofPenalty, invalidProofPenalty, batchFee);
     }
 
     /// @dev A commit needs the minimum stake, and stake that covers the worst penalty of every open commit
     /// plus this one: no miner promises more than its stake can answer for.
     function _requiredStake(uint64 openCommits) private view returns (uint256) {
-        uint256 backing = _invalidProofPenalty * (uint256(openCommits) + 1);
+        uint256 backing = uint256(_invalidProofPenalty) * (uint256(openCommits) + 1);
         return backing > _minimumStake ? backing : _minimumStake;
     }
 
@@ -492,9 +514,10 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuard {
     /// this one's old root), whichever comes last: T2 never runs while a predecessor is pending, so no miner is
     /// penalised for another sequence's delay. Only meaningful for an unverified sequence with an open round.
     function _revealStart(uint64 sequence, SequenceCore memory core) private view returns (uint64 start, bool open) {
-        if (_lastVerifiedBatch + 1 != sequence) return (0, false);
-        uint64 commitEnd = core.commitStart + _commitWindow;
-        start = commitEnd > _lastVerifiedAt ? commitEnd : _lastVerifiedAt;
+        if (uint64(_lastVerifiedBatch) + 1 != sequence) return (0, false);
+        uint64 commitEnd = uint64(core.commitStart) + _commitWindow;
+        uint64 predecessorVerifiedAt = _lastVerifiedAt;
+        start = commitEnd > predecessorVerifiedAt ? commitEnd : predecessorVerifiedAt;
         open = true;
     }
 
@@ -508,14 +531,13 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuard {
     /// @dev Builds each batch proof's public inputs (oldStateRoot, newStateRoot, batchHash, prover) and checks all
     /// proofs in one call. The verifier rejects inputs that are not below the field modulus.
     function _verify(
-        uint256 oldStateRoot,
         uint256[] calldata batchHashes,
         SequenceProof calldata proof,
         address miner
     ) private view returns (bool) {
         uint256 batches = proof.proofs.length;
         uint256[4][] memory inputs = new uint256[4][](batches);
-        uint256 previousRoot = oldStateRoot;
+        uint256 previousRoot = proof.oldStateRoot;
         for (uint256 i = 0; i < batches; ++i) {
             inputs[i] = [previousRoot, proof.newStateRoots[i], batchHashes[i], uint256(uint160(miner))];
             previousRoot = proof.newStateRoots[i];
@@ -524,7 +546,7 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuard {
     }
 
     /// @dev Takes up to `amount` from the miner's stake, then from its unbonding stake; returns what it took.
-    function _takePenalty(Miner storage miner, uint256 amount) private returns (uint256 taken) {
+    function _takePenalty(Miner storage miner, uint128 amount) private returns (uint256 taken) {
         uint256 fromStake = amount < miner.stake ? amount : miner.stake;
         uint256 rest = amount - fromStake;
         uint256 fromUnbonding = rest < miner.unbonding ? rest : miner.unbonding;
@@ -538,7 +560,7 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuard {
 
     function _addToCarry(uint256 amount) private {
         uint256 carried = _carry + amount;
-        _carry = carried;
+        _carry = carried.toUint112();
         emit RewardCarried(amount, carried);
     }
 

@@ -49,8 +49,10 @@ interface IZkPowRollup {
     /// @notice The proof of a sequence of n batches, as the miner's FinalProofTask produces it.
     /// @dev For a sequence of one batch (BatchProofTask -> FinalProofTask) n = 1. For n > 1 the
     /// AggregatorProofTask gathers the n batch proofs and the state root after each batch. Batch i is proven from
-    /// newStateRoots[i - 1] (batch 0 from the state root before the sequence) to newStateRoots[i].
+    /// newStateRoots[i - 1] (batch 0 from oldStateRoot) to newStateRoots[i].
     struct SequenceProof {
+        /// @notice The state root the sequence starts from: its predecessor's new state root.
+        uint256 oldStateRoot;
         /// @notice The state root after each batch; the last is the sequence's new state root.
         uint256[] newStateRoots;
         /// @notice One Groth16 proof per batch, in batch order, each bound to the revealing miner.
@@ -65,24 +67,21 @@ interface IZkPowRollup {
         uint32 round;
         /// @notice The block of the current round's first commit (0 while no one has committed).
         uint64 commitStart;
-        /// @notice Commits in the current round.
-        uint32 commits;
         /// @notice The block of the first valid proof (0 while not verified).
         uint64 verifiedAt;
-        /// @notice keccak256 of the batchHashes of the sequence's batches, packed in order.
-        bytes32 batchHashesDigest;
-        /// @notice The state root the sequence was proven from (0 while not verified).
-        uint256 oldStateRoot;
+        /// @notice The block the verified round's reveal window opened (0 while not verified).
+        uint64 revealStart;
+        /// @notice Valid proofs revealed in the verified round.
+        uint32 validProofs;
+        /// @notice keccak256 of the batchHashes of the sequence's batches, packed in order; once verified,
+        /// keccak256(abi.encode(that, oldStateRoot)), so that later reveals can show the root it was proven from.
+        bytes32 commitment;
     }
 
     /// @notice A sequence's reward.
     struct RewardInfo {
         /// @notice The reward pot until the split, then the share of each valid prover.
         uint256 amount;
-        /// @notice Valid proofs revealed (by distinct committers of the verified round).
-        uint32 validProofs;
-        /// @notice The block the verified round's reveal window opened (0 while not verified).
-        uint64 revealStart;
         /// @notice Whether the split is fixed (at the first claim after the late window).
         bool split;
     }
@@ -259,7 +258,8 @@ interface IZkPowRollup {
     /// @param proofs The proofs given.
     /// @param roots The roots given.
     error ProofShapeMismatch(uint256 batches, uint256 proofs, uint256 roots);
-    /// @notice The batchHashes given do not match the sequence's.
+    /// @notice The batchHashes given (or, after the sequence was verified, the proof's oldStateRoot) do not match the
+    /// sequence's.
     /// @param sequence The sequence.
     error BatchHashesMismatch(uint64 sequence);
     /// @notice The commit cannot be settled yet (its round is still running) or is already settled.

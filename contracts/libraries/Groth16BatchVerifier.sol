@@ -21,17 +21,16 @@ abstract contract Groth16BatchVerifier is ISequenceVerifier {
     uint256 internal constant BASE_FIELD =
         21888242871839275222246405745257275088696311157297823662689037894645226208583;
 
-    /// @notice A Groth16 verifying key; G2 points in EVM order ([x1, x0], [y1, y0]).
-    struct VerifyingKey {
-        uint256[2] alpha1;
-        uint256[2][2] beta2;
-        uint256[2][2] gamma2;
-        uint256[2][2] delta2;
-        uint256[2][5] ic;
-    }
+    // Offsets in the flat verifying key: alpha1 (x, y); beta2, gamma2, delta2 in EVM order (x1, x0, y1, y0);
+    // IC_0 … IC_4 (x, y). Flat, so that building it costs 24 memory writes rather than nested allocations.
+    uint256 internal constant VK_ALPHA = 0;
+    uint256 internal constant VK_BETA = 2;
+    uint256 internal constant VK_GAMMA = 6;
+    uint256 internal constant VK_DELTA = 10;
+    uint256 internal constant VK_IC = 14;
 
-    /// @dev The circuit's verifying key.
-    function _verifyingKey() internal pure virtual returns (VerifyingKey memory);
+    /// @dev The circuit's verifying key, laid out as the VK_* offsets say.
+    function _verifyingKey() internal pure virtual returns (uint256[24] memory vk);
 
     /// @dev What the weighted sum over the proofs gathers.
     struct Accumulator {
@@ -47,7 +46,8 @@ abstract contract Groth16BatchVerifier is ISequenceVerifier {
     ) external view returns (bool valid) {
         uint256 n = proofs.length;
         if (n == 0 || publicInputs.length != n) return false;
-        bytes32 seed = keccak256(abi.encode(publicInputs, proofs));
+        // One proof needs no weights (r_0 = 1): skip hashing the seed.
+        bytes32 seed = n > 1 ? keccak256(abi.encode(publicInputs, proofs)) : bytes32(0);
 
         // Pairing input: n + 3 pairs of (G1 x, y; G2 x1, x0, y1, y0).
         uint256[] memory pairs = new uint256[](6 * (n + 3));
@@ -58,20 +58,20 @@ abstract contract Groth16BatchVerifier is ISequenceVerifier {
         }
 
         // sum_i r_i vk_x(x_i) = R IC_0 + sum_j (sum_i r_i x_ij) IC_(j+1)
-        VerifyingKey memory vk = _verifyingKey();
-        (uint256[2] memory vkX, bool ok) = _mul(vk.ic[0], sum.weightSum);
+        uint256[24] memory vk = _verifyingKey();
+        (uint256[2] memory vkX, bool ok) = _mul([vk[VK_IC], vk[VK_IC + 1]], sum.weightSum);
         for (uint256 j = 0; j < 4 && ok; ++j) {
             uint256[2] memory term;
-            (term, ok) = _mul(vk.ic[j + 1], sum.inputSums[j]);
+            (term, ok) = _mul([vk[VK_IC + 2 * j + 2], vk[VK_IC + 2 * j + 3]], sum.inputSums[j]);
             if (ok) (vkX, ok) = _add(vkX, term);
         }
         uint256[2] memory alpha;
-        if (ok) (alpha, ok) = _mul(vk.alpha1, sum.weightSum);
+        if (ok) (alpha, ok) = _mul([vk[VK_ALPHA], vk[VK_ALPHA + 1]], sum.weightSum);
         if (!ok) return false;
 
-        _setPair(pairs, n, alpha, vk.beta2);
-        _setPair(pairs, n + 1, vkX, vk.gamma2);
-        _setPair(pairs, n + 2, sum.cSum, vk.delta2);
+        _setPair(pairs, n, alpha, vk, VK_BETA);
+        _setPair(pairs, n + 1, vkX, vk, VK_GAMMA);
+        _setPair(pairs, n + 2, sum.cSum, vk, VK_DELTA);
         return _pairing(pairs);
     }
 
@@ -92,7 +92,9 @@ abstract contract Groth16BatchVerifier is ISequenceVerifier {
         }
         uint256[2] memory point;
         (point, ok) = _mul([proof.c[0], proof.c[1]], weight);
-        if (ok) (sum.cSum, ok) = _add(sum.cSum, point);
+        if (!ok) return false;
+        if (i == 0) sum.cSum = point;
+        else (sum.cSum, ok) = _add(sum.cSum, point);
         if (ok) (point, ok) = _mul([proof.a[0], proof.a[1]], weight);
         if (!ok) return false;
         uint256 at = 6 * i;
@@ -105,19 +107,21 @@ abstract contract Groth16BatchVerifier is ISequenceVerifier {
         pairs[at + 5] = proof.b[1][1];
     }
 
+    /// @dev Writes pair `index`: the G1 point and the G2 point at offset `g2` of the verifying key.
     function _setPair(
         uint256[] memory pairs,
         uint256 index,
         uint256[2] memory g1,
-        uint256[2][2] memory g2
+        uint256[24] memory vk,
+        uint256 g2
     ) private pure {
         uint256 at = 6 * index;
         pairs[at] = g1[0];
         pairs[at + 1] = g1[1];
-        pairs[at + 2] = g2[0][0];
-        pairs[at + 3] = g2[0][1];
-        pairs[at + 4] = g2[1][0];
-        pairs[at + 5] = g2[1][1];
+        pairs[at + 2] = vk[g2];
+        pairs[at + 3] = vk[g2 + 1];
+        pairs[at + 4] = vk[g2 + 2];
+        pairs[at + 5] = vk[g2 + 3];
     }
 
     /// @dev scalar * point with the ecMul precompile (0x07); skips the call for scalar 1. ok is false for a point

@@ -11,19 +11,19 @@ export function sequenceVerifierName(verifierName: string): string {
 type G1 = readonly string[];
 type G2 = readonly (readonly string[])[];
 
-const g1 = (point: G1 | undefined, what: string): string => {
+const g1 = (point: G1 | undefined, what: string): string[] => {
   const [x, y] = point ?? [];
   if (x === undefined || y === undefined) throw new Error(`verification key: ${what} is not a G1 point`);
-  return `[${x}, ${y}]`;
+  return [x, y];
 };
 
 /** snarkjs writes G2 coordinates [c0, c1]; the pairing precompile reads [c1, c0]. */
-const g2 = (point: G2 | undefined, what: string): string => {
+const g2 = (point: G2 | undefined, what: string): string[] => {
   const [x, y] = point ?? [];
   if (x?.[0] === undefined || x[1] === undefined || y?.[0] === undefined || y[1] === undefined) {
     throw new Error(`verification key: ${what} is not a G2 point`);
   }
-  return `[[${x[1]}, ${x[0]}], [${y[1]}, ${y[0]}]]`;
+  return [x[1], x[0], y[1], y[0]];
 };
 
 /**
@@ -31,7 +31,7 @@ const g2 = (point: G2 | undefined, what: string): string => {
  * all batch proofs of a sequence in one pairing check (the rollup's verifier).
  */
 export const sequenceVerifierExporter: Exporter = {
-  id: "sequence-verifier-v1",
+  id: "sequence-verifier-v2",
   cacheKeyParts() {
     return Promise.resolve([]);
   },
@@ -41,7 +41,14 @@ export const sequenceVerifierExporter: Exporter = {
       throw new Error(`verification key of ${context.config.name}: expected 4 public signals, got ${key.nPublic}`);
     }
     const name = sequenceVerifierName(context.config.verifierName);
-    const ic = key.IC.map((point, i) => `        vk.ic[${i}] = ${g1(point, `IC[${i}]`)};`);
+    // The flat layout of Groth16BatchVerifier: alpha1, beta2, gamma2, delta2, IC_0 … IC_4.
+    const words = [
+      ...g1(key.vk_alpha_1, "vk_alpha_1"),
+      ...g2(key.vk_beta_2, "vk_beta_2"),
+      ...g2(key.vk_gamma_2, "vk_gamma_2"),
+      ...g2(key.vk_delta_2, "vk_delta_2"),
+      ...key.IC.flatMap((point, i) => g1(point, `IC[${i}]`)),
+    ];
     const content = [
       "// SPDX-License-Identifier: MIT",
       ...provenance(context),
@@ -53,12 +60,8 @@ export const sequenceVerifierExporter: Exporter = {
       `/// @notice Checks the batch proofs of a sequence for Batch(${context.config.batchSize}, ${context.config.treeDepth}) in one call.`,
       `contract ${name} is Groth16BatchVerifier {`,
       "    /// @dev The verifying key of the zkey named above.",
-      "    function _verifyingKey() internal pure override returns (VerifyingKey memory vk) {",
-      `        vk.alpha1 = ${g1(key.vk_alpha_1, "vk_alpha_1")};`,
-      `        vk.beta2 = ${g2(key.vk_beta_2, "vk_beta_2")};`,
-      `        vk.gamma2 = ${g2(key.vk_gamma_2, "vk_gamma_2")};`,
-      `        vk.delta2 = ${g2(key.vk_delta_2, "vk_delta_2")};`,
-      ...ic,
+      "    function _verifyingKey() internal pure override returns (uint256[24] memory vk) {",
+      ...words.map((word, i) => `        vk[${i}] = ${word};`),
       "    }",
       "}",
       "",

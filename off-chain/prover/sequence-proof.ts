@@ -10,12 +10,14 @@ import type { BatchProof } from "./types.js";
  * AggregatorProofTask gathers the batch proofs first.
  */
 export interface SequenceProof {
+  /** The state root the sequence starts from (its predecessor's new state root). */
+  readonly oldStateRoot: bigint;
   readonly newStateRoots: readonly bigint[];
   readonly proofs: readonly SolidityGroth16Proof[];
 }
 
 const SEQUENCE_PROOF_ABI =
-  "tuple(uint256[] newStateRoots, tuple(uint256[2] a, uint256[2][2] b, uint256[2] c)[] proofs)";
+  "tuple(uint256 oldStateRoot, uint256[] newStateRoots, tuple(uint256[2] a, uint256[2][2] b, uint256[2] c)[] proofs)";
 
 /**
  * Assembles the batch proofs of one sequence, in batch order, checking that
@@ -40,6 +42,7 @@ export function toSequenceProof(batchProofs: readonly BatchProof[]): SequencePro
     if (batch.prover !== previous.prover) throw new Error(`batch proof ${i} is bound to another prover`);
   });
   return {
+    oldStateRoot: signals[0]?.oldStateRoot ?? 0n,
     newStateRoots: signals.map((batch) => batch.newStateRoot),
     proofs: batchProofs.map((batch) => toSolidityProof(batch.proof)),
   };

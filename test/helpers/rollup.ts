@@ -138,10 +138,16 @@ export const TEST_PLAN = [
 export async function deployTestRollup(
   ethers: HardhatEthers,
   helpers: NetworkHelpers<string>,
-  options: { chain?: BaseChain; rollupChainId?: bigint; settings?: RollupSettings; stake?: bigint } = {},
+  options: {
+    chain?: BaseChain;
+    rollupChainId?: bigint;
+    settings?: RollupSettings;
+    stake?: bigint;
+    l2?: L2Fixture;
+  } = {},
 ): Promise<RollupFixture> {
   const settings = options.settings ?? TEST_SETTINGS;
-  const l2 = await l2Fixture(treeDepth, [1_000n, 2_000n, 3_000n, 4_000n], options.rollupChainId);
+  const l2 = options.l2 ?? (await l2Fixture(treeDepth, [1_000n, 2_000n, 3_000n, 4_000n], options.rollupChainId));
   const [admin, sequencer, outsider, ...miners] = await ethers.getSigners();
   if (admin === undefined || sequencer === undefined || outsider === undefined || miners.length < 3) {
     throw new Error("the test network needs six accounts");
@@ -233,6 +239,7 @@ export function reveal(
   proof: SequenceProof,
 ) {
   return fixture.rollup.connect(miner).revealProof(sequence, [...planned.batchHashes], {
+    oldStateRoot: proof.oldStateRoot,
     newStateRoots: [...proof.newStateRoots],
     proofs: proof.proofs.map((p) => ({ a: [...p.a], b: [[...p.b[0]], [...p.b[1]]], c: [...p.c] })),
   });

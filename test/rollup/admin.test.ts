@@ -169,6 +169,7 @@ describe("ZkPowRollup: administration", function () {
       const start = await f.helpers.time.latestBlock();
       await atBlock(f, start + f.commitWindow);
       await rollup.connect(miner(0)).revealProof(first, [...planned().batchHashes], {
+        oldStateRoot: proof.oldStateRoot,
         newStateRoots: [...proof.newStateRoots],
         proofs: proof.proofs.map((p) => ({ a: [...p.a], b: [[...p.b[0]], [...p.b[1]]], c: [...p.c] })),
       });

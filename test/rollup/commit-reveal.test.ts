@@ -48,7 +48,9 @@ describe("ZkPowRollup: the two-step commit", function () {
       await expect(commit(f, miner(2), first, await proofOf(2)))
         .to.be.revertedWithCustomError(f.rollup, "CommitWindowClosed")
         .withArgs(first, 1);
-      expect((await f.rollup.getSequence(first)).commits).to.equal(2n);
+      for (const i of [0, 1])
+        expect(await f.rollup.commitStatus(first, 1, miner(i).address)).to.equal(Status.Committed);
+      expect(await f.rollup.commitStatus(first, 1, miner(2).address)).to.equal(Status.None);
     });
 
     it("Should emit RoundOpened and ProofHashCommitted", async function () {

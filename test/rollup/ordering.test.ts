@@ -75,7 +75,7 @@ describe("ZkPowRollup: sequences finalise in order", function () {
       await reveal(f, miner(0), sequence, plan(i), proof);
     }
     const full = await sequenceProof(f.l2, plan(2), miner(0).address);
-    const short = { newStateRoots: full.newStateRoots.slice(0, 1), proofs: full.proofs.slice(0, 1) };
+    const short = { ...full, newStateRoots: full.newStateRoots.slice(0, 1), proofs: full.proofs.slice(0, 1) };
     const start = await commit(f, miner(0), third, short);
     await atBlock(f, start + f.commitWindow);
     await expect(reveal(f, miner(0), third, plan(2), short))
