@@ -4,8 +4,9 @@
 //
 //   npm run bench:prover            (writes bench/results/prover.json)
 //
-// Every measurement runs in a fresh child process, so that its peak RSS is its
-// own. Not a test: nothing here asserts a speed.
+// Every measurement runs in a fresh child process with fresh prover processes;
+// CPU time and peak memory are the prover processes' own (they report them with
+// each proof). Not a test: nothing here asserts a speed.
 import { fork } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, totalmem } from "node:os";
@@ -33,8 +34,9 @@ interface ChildResult {
   readonly proveSeconds: number[];
   /** Wall time of each round of `concurrent` proofs. */
   readonly roundSeconds: number[];
-  /** CPU time (all threads) per proof, averaged over a round. */
+  /** CPU time of the prover process (all its threads) per proof. */
   readonly cpuSecondsPerProof: number[];
+  /** The largest peak RSS any prover process reported. */
   readonly peakRssMB: number;
   readonly constraints: number;
 }
@@ -71,6 +73,7 @@ async function measure(request: ChildRequest): Promise<ChildResult> {
     peakRssMB: 0,
     constraints: artifacts.constraints,
   };
+  let peak = 0;
   try {
     // Full batches of random valid transfers (a fixed seed: the same batches every run), signed before timing.
     const batches = fc
@@ -82,7 +85,6 @@ async function measure(request: ChildRequest): Promise<ChildResult> {
     // One warm-up proof: the first one also loads the wasm and the zkey.
     await prover.prove(batches[0] ?? [], fixture.genesis, PROVER);
     for (let r = 0; r < request.rounds; r++) {
-      const cpuBefore = process.cpuUsage();
       const started = performance.now();
       const proofs = await Promise.all(
         Array.from({ length: request.concurrent }, (_, i) =>
@@ -90,17 +92,17 @@ async function measure(request: ChildRequest): Promise<ChildResult> {
         ),
       );
       result.roundSeconds.push((performance.now() - started) / 1000);
-      const cpu = process.cpuUsage(cpuBefore);
-      result.cpuSecondsPerProof.push((cpu.user + cpu.system) / 1e6 / request.concurrent);
       for (const proof of proofs) {
         result.witnessSeconds.push(proof.timings.witnessSeconds);
         result.proveSeconds.push(proof.timings.proveSeconds);
+        result.cpuSecondsPerProof.push(proof.timings.cpuSeconds);
+        peak = Math.max(peak, proof.timings.peakRssMB);
       }
     }
   } finally {
     await prover.close();
   }
-  return { ...result, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) };
+  return { ...result, peakRssMB: peak };
 }
 
 function inChild(request: ChildRequest): Promise<ChildResult> {

@@ -85,7 +85,12 @@ export class BatchProver {
       witness,
       proof: reply.proof as Groth16Proof,
       publicSignals: reply.publicSignals as string[],
-      timings: { witnessSeconds: reply.witnessSeconds as number, proveSeconds: reply.proveSeconds as number },
+      timings: {
+        witnessSeconds: reply.witnessSeconds as number,
+        proveSeconds: reply.proveSeconds as number,
+        cpuSeconds: reply.cpuSeconds as number,
+        peakRssMB: reply.peakRssMB as number,
+      },
     };
   }
 

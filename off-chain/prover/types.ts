@@ -13,8 +13,12 @@ export interface BatchProof {
   readonly publicSignals: readonly string[];
 }
 
-/** How long the parts of one proof took, in seconds. */
+/** What one proof cost in its prover process. */
 export interface ProofTimings {
   readonly witnessSeconds: number;
   readonly proveSeconds: number;
+  /** CPU time of all the prover process's threads for this proof. */
+  readonly cpuSeconds: number;
+  /** The prover process's peak resident memory so far, in MB. */
+  readonly peakRssMB: number;
 }
