@@ -10,6 +10,7 @@ import {
   MAX_BALANCE,
   MerkleTree,
   type BatchCircuitInput,
+  type Signature,
   type SignedTransfer,
 } from "../../off-chain/l2/index.js";
 import { calculateWitness, expectRejected, testCircuit } from "../helpers/circuit.js";
@@ -41,6 +42,14 @@ describe(`Batch circuit (${TEST_CIRCUIT}: batch size ${batchSize}, tree depth ${
     else if (Array.isArray(current)) (current as string[])[slot] = value.toString();
     else throw new Error(`signal ${signal} is not an array`);
     return copy;
+  }
+
+  /** A copy of the input with slot 0 signed by `signature` (and, if given, moving `amount`). */
+  function resign(input: BatchCircuitInput, signature: Signature, amount?: bigint): BatchCircuitInput {
+    let copy = amount === undefined ? input : tamper(input, "amount", amount, 0);
+    copy = tamper(copy, "signatureR8x", signature.R8x, 0);
+    copy = tamper(copy, "signatureR8y", signature.R8y, 0);
+    return tamper(copy, "signatureS", signature.S, 0);
   }
 
   describe("# valid batches", function () {
@@ -87,9 +96,7 @@ describe(`Batch circuit (${TEST_CIRCUIT}: batch size ${batchSize}, tree depth ${
       const built = witness([sign(fixture, 0, { from: 0, to: 1, amount: 10n, nonce: 0n })]);
       // Account 1's signature over the same transfer: a valid signature, by the wrong key.
       const forged = sign(fixture, 1, { from: 0, to: 1, amount: 10n, nonce: 0n }).signature;
-      let input = tamper(built.input, "signatureR8x", forged.R8x, 0);
-      input = tamper(input, "signatureR8y", forged.R8y, 0);
-      input = tamper(input, "signatureS", forged.S, 0);
+      const input = resign(built.input, forged);
       await expectRejected(input, ["ForceEqualIfEnabled", "EdDSAPoseidonVerifier", "TransferSlot"]);
     });
 
@@ -97,9 +104,7 @@ describe(`Batch circuit (${TEST_CIRCUIT}: batch size ${batchSize}, tree depth ${
       const built = witness([sign(fixture, 0, { from: 0, to: 1, amount: 10n, nonce: 0n })]);
       const ahead = sign(fixture, 0, { from: 0, to: 1, amount: 10n, nonce: 1n }).signature;
       // The leaf keeps nonce 0: the signature over nonce 1 does not verify.
-      let input = tamper(built.input, "signatureR8x", ahead.R8x, 0);
-      input = tamper(input, "signatureR8y", ahead.R8y, 0);
-      input = tamper(input, "signatureS", ahead.S, 0);
+      const input = resign(built.input, ahead);
       await expectRejected(input, ["ForceEqualIfEnabled", "EdDSAPoseidonVerifier", "TransferSlot"]);
       // Claiming the account is at nonce 1 makes its leaf one that is not in the tree.
       await expectRejected(tamper(input, "senderNonce", 1n, 0), ["ForceEqualIfEnabled", "TransferSlot"]);
@@ -125,10 +130,7 @@ describe(`Batch circuit (${TEST_CIRCUIT}: batch size ${batchSize}, tree depth ${
       await calculateWitness(built.input);
       // One more than the balance, correctly signed: the debit leaves the uint64 range.
       const over = sign(fixture, 0, { from: 0, to: 1, amount: balance + 1n, nonce: 0n }).signature;
-      let input = tamper(built.input, "amount", balance + 1n, 0);
-      input = tamper(input, "signatureR8x", over.R8x, 0);
-      input = tamper(input, "signatureR8y", over.R8y, 0);
-      input = tamper(input, "signatureS", over.S, 0);
+      const input = resign(built.input, over, balance + 1n);
       await expectRejected(input, ["Num2Bits", "TransferSlot"]);
     });
 
@@ -145,10 +147,7 @@ describe(`Batch circuit (${TEST_CIRCUIT}: batch size ${batchSize}, tree depth ${
       await calculateWitness(build(5n).input);
       const base = build(5n).input;
       const over = sign(rich, 0, { from: 0, to: 1, amount: 6n, nonce: 0n }).signature;
-      let input = tamper(base, "amount", 6n, 0);
-      input = tamper(input, "signatureR8x", over.R8x, 0);
-      input = tamper(input, "signatureR8y", over.R8y, 0);
-      input = tamper(input, "signatureS", over.S, 0);
+      const input = resign(base, over, 6n);
       // The receiver's path after a debit of 6 (the model refuses this transfer, so build the tree here).
       const [sender, receiver] = [rich.genesis.account(0), rich.genesis.account(1)];
       if (sender === undefined || receiver === undefined) throw new Error("no accounts");
@@ -163,10 +162,7 @@ describe(`Batch circuit (${TEST_CIRCUIT}: batch size ${batchSize}, tree depth ${
       const built = witness([sign(fixture, 0, { from: 0, to: 1, amount: 10n, nonce: 0n })]);
       const huge = 1n << 64n;
       const signature = sign(fixture, 0, { from: 0, to: 1, amount: huge, nonce: 0n }).signature;
-      let input = tamper(built.input, "amount", huge, 0);
-      input = tamper(input, "signatureR8x", signature.R8x, 0);
-      input = tamper(input, "signatureR8y", signature.R8y, 0);
-      input = tamper(input, "signatureS", signature.S, 0);
+      const input = resign(built.input, signature, huge);
       await expectRejected(input, ["Num2Bits", "TransferSlot"]);
     });
 
