@@ -223,9 +223,12 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
 
         _commits[sequence][core.round][msg.sender] = _record(record, CommitStatus.ProofVerified);
         core.validProofs += 1;
-        if (first) _finalise(sequence, stored, core, batchHashesDigest, oldStateRoot, proof.newStateRoots[batches - 1]);
-        stored.core = core;
-        emit ProofVerified(sequence, core.round, msg.sender, late);
+        if (first) {
+            _finalise(sequence, stored, core, batchHashesDigest, oldStateRoot, proof.newStateRoots[batches - 1]);
+        } else {
+            stored.core = core;
+            emit ProofVerified(sequence, core.round, msg.sender, late);
+        }
     }
 
     /// @dev Checks that a reveal falls in its window and the batchHashes are the sequence's; returns whether it is
@@ -254,7 +257,7 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
         return (block.number >= core.revealStart + _revealWindow, proof.oldStateRoot);
     }
 
-    /// @dev The first valid proof: the sequence is verified and the rollup's state moves on.
+    /// @dev The first valid proof: the sequence is verified and the rollup's state moves on. Stores `core`.
     function _finalise(
         uint64 sequence,
         Sequence storage stored,
@@ -273,7 +276,8 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
         _stateRoot = newStateRoot;
         _lastVerifiedBatch = core.lastBatch;
         _lastVerifiedAt = block.number.toUint48();
-        emit SequenceVerified(sequence, core.lastBatch, newStateRoot);
+        stored.core = core;
+        emit SequenceVerified(sequence, msg.sender, core.round, core.lastBatch, newStateRoot);
     }
 
     /// @inheritdoc IZkPowRollup

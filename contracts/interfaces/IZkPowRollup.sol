@@ -132,7 +132,8 @@ interface IZkPowRollup {
     /// @param proofHash keccak256(abi.encodePacked(keccak256(abi.encode(proof)), miner)).
     event ProofHashCommitted(uint64 indexed sequence, uint32 indexed round, address indexed miner, bytes32 proofHash);
 
-    /// @notice A committed proof verified.
+    /// @notice A committed proof verified after the sequence was verified (on time or late); the proof that verified
+    /// the sequence is reported by {SequenceVerified} instead.
     /// @param sequence The sequence.
     /// @param round The round.
     /// @param miner The miner.
@@ -141,9 +142,17 @@ interface IZkPowRollup {
 
     /// @notice The first valid proof of a sequence finalised it.
     /// @param sequence The sequence.
+    /// @param miner The miner whose proof it was.
+    /// @param round The round.
     /// @param lastBatch Its last batch, now the last verified batch.
     /// @param newStateRoot The rollup's new state root.
-    event SequenceVerified(uint64 indexed sequence, uint64 lastBatch, uint256 newStateRoot);
+    event SequenceVerified(
+        uint64 indexed sequence,
+        address indexed miner,
+        uint32 round,
+        uint64 lastBatch,
+        uint256 newStateRoot
+    );
 
     /// @notice A committed proof did not verify: the miner paid the invalid-proof penalty.
     /// @param sequence The sequence.

@@ -114,9 +114,8 @@ describe("ZkPowRollup: the two-step commit", function () {
       const newStateRoot = proof.newStateRoots.at(-1);
       await expect(reveal(f, miner(0), first, planned(), proof))
         .to.emit(f.rollup, "SequenceVerified")
-        .withArgs(first, first, newStateRoot)
-        .and.to.emit(f.rollup, "ProofVerified")
-        .withArgs(first, 1, miner(0).address, false);
+        .withArgs(first, miner(0).address, 1, first, newStateRoot)
+        .and.not.to.emit(f.rollup, "ProofVerified");
       expect(await f.rollup.stateRoot()).to.equal(newStateRoot);
       expect(await f.rollup.lastVerifiedBatch()).to.equal(first);
       expect(await f.rollup.commitStatus(first, 1, miner(0).address)).to.equal(Status.ProofVerified);
@@ -136,8 +135,8 @@ describe("ZkPowRollup: the two-step commit", function () {
       const again = await commit(f, miner(0), first, await proofOf(0));
       await atBlock(f, again + f.commitWindow + f.revealWindow - 1);
       await expect(reveal(f, miner(0), first, planned(), await proofOf(0)))
-        .to.emit(f.rollup, "ProofVerified")
-        .withArgs(first, 1, miner(0).address, false);
+        .to.emit(f.rollup, "SequenceVerified")
+        .withArgs(first, miner(0).address, 1, first, (await proofOf(0)).newStateRoots.at(-1));
     });
 
     it("Should let a committer who missed T2 reveal late once another proof verified, until the late window closes", async function () {
@@ -255,8 +254,8 @@ describe("ZkPowRollup: the two-step commit", function () {
       expect((await f.rollup.getSequence(first)).round).to.equal(2n);
       await atBlock(f, restart + f.commitWindow);
       await expect(reveal(f, miner(2), first, planned(), await proofOf(2)))
-        .to.emit(f.rollup, "ProofVerified")
-        .withArgs(first, 2, miner(2).address, false);
+        .to.emit(f.rollup, "SequenceVerified")
+        .withArgs(first, miner(2).address, 2, first, (await proofOf(2)).newStateRoots.at(-1));
     });
 
     it("Should let a committer of a failed round be settled after the next round opened", async function () {

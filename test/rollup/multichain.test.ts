@@ -40,8 +40,12 @@ async function fullFlow(f: RollupFixture, chain: BaseChain): Promise<void> {
   const start = await commit(f, a, sequence, proofA);
   await commit(f, b, sequence, proofB);
   await reach(f, start + f.commitWindow);
-  await expect(reveal(f, a, sequence, planned, proofA)).to.emit(f.rollup, "SequenceVerified");
-  await expect(reveal(f, b, sequence, planned, proofB)).to.emit(f.rollup, "ProofVerified");
+  await expect(reveal(f, a, sequence, planned, proofA))
+    .to.emit(f.rollup, "SequenceVerified")
+    .withArgs(sequence, a.address, 1, sequence, proofA.newStateRoots.at(-1));
+  await expect(reveal(f, b, sequence, planned, proofB))
+    .to.emit(f.rollup, "ProofVerified")
+    .withArgs(sequence, 1, b.address, false);
   expect(await f.rollup.stateRoot()).to.equal(planned.states.at(-1)?.root);
 
   await reach(f, start + f.commitWindow + 2 * f.revealWindow);

@@ -49,7 +49,7 @@ describe("ZkPowRollup: sequences finalise in order", function () {
     await atBlock(f, firstVerified + f.revealWindow - 1);
     await expect(reveal(f, miner(1), second, plan(1), secondProof))
       .to.emit(f.rollup, "SequenceVerified")
-      .withArgs(second, second, secondProof.newStateRoots.at(-1));
+      .withArgs(second, miner(1).address, 1, second, secondProof.newStateRoots.at(-1));
     expect(await f.rollup.lastVerifiedBatch()).to.equal(second);
   });
 
