@@ -39,8 +39,10 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
     IERC20 private immutable _token;
     ISequenceVerifier private immutable _verifier;
 
-    // The economics in two slots: the two values a commit checks share one.
-    uint128 private _minimumStake;
+    // The economics. A commit reads the pause flag, the minimum stake and the invalid-proof penalty: declared first
+    // and sized to fit, they share one slot with Pausable's `_paused` flag (1 byte + 15 + 16), which state variables
+    // of derived contracts pack into. uint120 still holds 10^18 tokens of 18 decimals.
+    uint120 private _minimumStake;
     uint128 private _invalidProofPenalty;
     uint128 private _missedProofPenalty;
     uint128 private _batchFee;
@@ -500,7 +502,7 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
         uint256 batchFee
     ) private {
         if (invalidProofPenalty < missedProofPenalty) revert InvalidConfig("invalidProofPenalty");
-        _minimumStake = minimumStake.toUint128();
+        _minimumStake = minimumStake.toUint120();
         _missedProofPenalty = missedProofPenalty.toUint128();
         _invalidProofPenalty = invalidProofPenalty.toUint128();
         _batchFee = batchFee.toUint128();
