@@ -1,5 +1,6 @@
 import { CHUNK_BYTES, TRANSFER_BYTES } from "./constants.js";
 import type { PoseidonHash } from "./crypto.js";
+import { countTransfers } from "./encoding.js";
 import { BatchDataError } from "./errors.js";
 
 /** How many 31-byte chunks the batchHash reads for a batch size: the data is zero-padded to full size. */
@@ -9,12 +10,7 @@ export function chunkCount(batchSize: number): number {
 
 /** The number of transfers in posted batch data, checked against the circuit's batch size. */
 export function transferCount(data: Uint8Array, batchSize: number): number {
-  if (data.length % TRANSFER_BYTES !== 0) {
-    throw new BatchDataError(
-      `batch data is ${data.length} bytes, not a whole number of ${TRANSFER_BYTES}-byte transfers`,
-    );
-  }
-  const count = data.length / TRANSFER_BYTES;
+  const count = countTransfers(data);
   if (count > batchSize) {
     throw new BatchDataError(`batch holds ${count} transfers; the circuit's batch size is ${batchSize}`);
   }

@@ -14,10 +14,6 @@ export function loadEddsa(): Promise<EdDSA> {
 /** A Poseidon hasher over bigints, bound to one loaded instance. */
 export type PoseidonHash = (inputs: readonly bigint[]) => bigint;
 
-export async function loadPoseidon(): Promise<PoseidonHash> {
-  return (await loadL2Crypto()).poseidon;
-}
-
 /** The hashers the L2 model needs. */
 export interface L2Crypto {
   readonly eddsa: EdDSA;

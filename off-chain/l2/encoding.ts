@@ -32,13 +32,19 @@ export function encodeBatchData(transfers: readonly PostedTransfer[]): Uint8Arra
   return data;
 }
 
-/** Reads posted batch data back; fails on a length that is not whole transfers. */
-export function decodeBatchData(data: Uint8Array): PostedTransfer[] {
+/** The number of transfers in posted batch data; fails on a length that is not whole transfers. */
+export function countTransfers(data: Uint8Array): number {
   if (data.length % TRANSFER_BYTES !== 0) {
     throw new BatchDataError(
       `batch data is ${data.length} bytes, not a whole number of ${TRANSFER_BYTES}-byte transfers`,
     );
   }
+  return data.length / TRANSFER_BYTES;
+}
+
+/** Reads posted batch data back; fails on a length that is not whole transfers. */
+export function decodeBatchData(data: Uint8Array): PostedTransfer[] {
+  countTransfers(data);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const transfers: PostedTransfer[] = [];
   for (let offset = 0; offset < data.length; offset += TRANSFER_BYTES) {
