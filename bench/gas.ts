@@ -11,7 +11,12 @@ import { fileURLToPath } from "node:url";
 
 import { network } from "hardhat";
 
+import { BASE_CHAINS } from "../off-chain/deploy/chains.js";
+import { DEFAULT_SETTINGS } from "../off-chain/deploy/settings.js";
+
 import { getCircuitConfig, TEST_CIRCUIT } from "../off-chain/circuits/index.js";
+import { rollupConfig } from "../off-chain/deploy/deploy-rollup.js";
+import { transferBytes } from "../off-chain/l2/index.js";
 import { proofHash } from "../off-chain/prover/index.js";
 import { l2Fixture } from "../test/helpers/l2.js";
 import {
@@ -23,10 +28,25 @@ import {
   type PlannedSequence,
   type RollupFixture,
 } from "../test/helpers/rollup.js";
+import { measurePosting, type PostingGas } from "./l1-cost.js";
 
 const RESULTS = fileURLToPath(new URL("./results/gas.json", import.meta.url));
 const { treeDepth, verifierName, batchSize } = getCircuitConfig(TEST_CIRCUIT);
 const SIZES = [1, 2, 4, 8];
+
+/**
+ * Configurations whose posting is measured: the test circuits, and the
+ * production ones (compiled and counted in bench/results/constraints.json,
+ * never set up here). Posting does not touch the verifier, so each is a
+ * rollup deployed with that batch size and tree depth.
+ */
+const POSTING_CONFIGS = [
+  { name: "b1d4", batchSize: 1, treeDepth: 4 },
+  { name: "b2d4", batchSize: 2, treeDepth: 4 },
+  { name: "b4d4", batchSize: 4, treeDepth: 4 },
+  { name: "b32d24", batchSize: 32, treeDepth: 24 },
+  { name: "b128d24", batchSize: 128, treeDepth: 24 },
+] as const;
 
 async function gasOf(tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>): Promise<number> {
   const receipt = await (await tx).wait();
@@ -64,7 +84,9 @@ async function measure(): Promise<void> {
     const [sequence] = planSequences(l2, [batches.slice(0, n).map((b) => [...b])]) as [PlannedSequence];
     const [a, b, c] = f.miners;
     if (a === undefined || b === undefined || c === undefined) throw new Error("three miners needed");
-    results[`sequence_${n}`] = await gasOf(f.rollup.connect(f.sequencer).sequenceBatches([...sequence.data]));
+    results[`sequence_${n}`] = await gasOf(
+      f.rollup.connect(f.sequencer).sequenceBatches([...sequence.data], [...sequence.batchHashes]),
+    );
     const number = (await f.rollup.lastBatch()) - BigInt(n) + 1n;
     console.log(`proving a sequence of ${n} batch(es) for two miners ...`);
     const [proofA, proofB] = await Promise.all([
@@ -95,7 +117,16 @@ async function measure(): Promise<void> {
       const [p] = proofA.proofs;
       const root0 = sequence.states[0]?.root ?? 0n;
       if (p === undefined) throw new Error("no proof");
-      const inputs = [root0, proofA.newStateRoots[0] ?? 0n, sequence.batchHashes[0] ?? 0n, BigInt(a.address)];
+      const c0 = sequence.commitments[0];
+      if (c0 === undefined) throw new Error("no batch commitment");
+      const inputs = [
+        root0,
+        proofA.newStateRoots[0] ?? 0n,
+        c0.batchHash,
+        c0.dataPoint,
+        c0.dataEvaluation,
+        BigInt(a.address),
+      ];
       const data = single.interface.encodeFunctionData("verifyProof", [p.a, p.b, p.c, inputs]);
       results.single_verify = Number(await ethers.provider.estimateGas({ to: await single.getAddress(), data }));
     }
@@ -103,6 +134,7 @@ async function measure(): Promise<void> {
 
   const single = results.single_verify ?? Number.NaN;
   const perBatch = Math.round(((results.sequence_8 ?? 0) - (results.sequence_1 ?? 0)) / 7);
+  const l1 = await measureL1Cost(results);
   const report = {
     command: "npm run bench:gas",
     date: new Date().toISOString(),
@@ -117,11 +149,108 @@ async function measure(): Promise<void> {
       ]),
     ),
     targets: { commit: "<= 60000", reveal_1: "<= 300000", reveal_4: "<= 0.6 * 4 * single_verify" },
+    l1_gas_per_transfer: l1,
   };
   await writeFile(RESULTS, JSON.stringify(report, null, 2) + "\n");
   console.table(Object.entries(results).map(([operation, gas]) => ({ operation, gas })));
   console.table(report.reveal_vs_single);
+  console.table(
+    Object.entries(l1.configurations).flatMap(([name, c]) =>
+      Object.entries(c.per_transfer).map(([sequence, gas]) => ({ configuration: name, sequence, ...gas })),
+    ),
+  );
   console.log(`sequence_per_batch: ${perBatch}\nwrote ${RESULTS}`);
+}
+
+interface ConfigurationCost {
+  batch_size: number;
+  tree_depth: number;
+  transfer_bytes: number;
+  posting: Record<string, PostingGas>;
+  posting_execution_gas_per_byte: number;
+  per_transfer: Record<string, { standard_calldata: number; eip7623: number }>;
+}
+
+/**
+ * (posting + one commit + first reveal) / transfers for full sequences of 1
+ * and 8 batches of each configuration, under both calldata pricings. Posting is
+ * measured for every configuration (on a Cancun chain, where no calldata floor
+ * hides the execution gas, then priced both ways); commit and reveal are the
+ * real-proof figures above (the verifier's cost depends on the batches, not on
+ * their size: six public inputs whatever the batch size).
+ */
+async function measureL1Cost(results: Record<string, number>) {
+  const { ethers } = await network.create({ override: { hardfork: "cancun" } });
+  const [admin, sequencer] = await ethers.getSigners();
+  if (admin === undefined || sequencer === undefined) throw new Error("two accounts needed");
+  const token = await ethers.deployContract("TestToken");
+  const poseidon = await ethers.deployContract("PoseidonT3");
+  const verifier = await ethers.deployContract(verifierName.replace(/^BatchVerifier/, "SequenceVerifier"));
+  const configurations: Record<string, ConfigurationCost> = {};
+  for (const c of POSTING_CONFIGS) {
+    const config = {
+      ...rollupConfig(
+        {
+          chain: BASE_CHAINS.ethereum,
+          settings: { ...DEFAULT_SETTINGS, batchFee: 0n },
+          circuit: TEST_CIRCUIT,
+          rollupChainId: 1_001n,
+          token: await token.getAddress(),
+        },
+        await verifier.getAddress(),
+      ),
+      batchSize: c.batchSize,
+      treeDepth: c.treeDepth,
+    };
+    const rollup = await ethers.deployContract("ZkPowRollup", [config, 1n, admin.address, sequencer.address], {
+      libraries: { PoseidonT3: await poseidon.getAddress() },
+    });
+    const bytes = transferBytes(c.treeDepth);
+    const postings: Record<string, PostingGas> = {};
+    for (const batches of [1, 8]) {
+      postings[`sequence_${batches}`] = await measurePosting(ethers, rollup, sequencer, {
+        batches,
+        batchSize: c.batchSize,
+        transferBytes: bytes,
+      });
+    }
+    const one = postings.sequence_1;
+    const eight = postings.sequence_8;
+    if (one === undefined || eight === undefined) throw new Error("postings missing");
+    const perTransfer = Object.fromEntries(
+      [1, 8].map((batches) => {
+        const posting = postings[`sequence_${batches}`] ?? one;
+        const proving = (results.commit_first ?? 0) + (results[`reveal_${batches}`] ?? 0);
+        const transfers = batches * c.batchSize;
+        return [
+          `${batches}_batch${batches > 1 ? "es" : ""}`,
+          {
+            standard_calldata: Math.round((posting.standard + proving) / transfers),
+            eip7623: Math.round((posting.eip7623 + proving) / transfers),
+          },
+        ];
+      }),
+    );
+    configurations[c.name] = {
+      batch_size: c.batchSize,
+      tree_depth: c.treeDepth,
+      transfer_bytes: bytes,
+      posting: postings,
+      posting_execution_gas_per_byte:
+        Math.round(((eight.execution - one.execution) / (eight.bytes - one.bytes)) * 100) / 100,
+      per_transfer: perTransfer,
+    };
+  }
+  return {
+    formula: "(posting + commit_first + reveal_n) / (n * batchSize), n = 1 and 8 full batches",
+    pricing: {
+      standard_calldata: "16 gas per non-zero calldata byte, 4 per zero byte (no floor)",
+      eip7623:
+        "max(standard, 21000 + 10 * tokens), tokens = zero bytes + 4 * non-zero bytes: up to 40 gas per non-zero byte for data-heavy transactions",
+    },
+    proving_figures: `commit_first and reveal_n measured with real proofs on ${TEST_CIRCUIT}; for the other configurations the same (verification cost does not depend on the batch size)`,
+    configurations,
+  };
 }
 
 await main();

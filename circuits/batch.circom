@@ -2,23 +2,25 @@ pragma circom 2.1.9;
 
 include "circomlib/circuits/bitify.circom";
 include "circomlib/circuits/comparators.circom";
-include "./lib/batch-hash.circom";
+include "./lib/batch-data.circom";
 include "./lib/transfer.circom";
 
 /*
  * Batch(batchSize, depth): the statement every zkpow proof proves.
  *
  * Public signals, in this order (the rollup contract passes them so):
- *   oldStateRoot  the state root the batch starts from;
- *   newStateRoot  the state root after applying the batch;
- *   batchHash     BatchHash(chainId, count, posted bytes), which the contract
- *                 computes from the sequencer's calldata;
- *   prover        the address of the miner who made the proof.
+ *   oldStateRoot    the state root the batch starts from;
+ *   newStateRoot    the state root after applying the batch;
+ *   batchHash       the Poseidon commitment to the posted data (BatchData);
+ *   dataPoint       z, which the contract derives from batchHash and the posted bytes;
+ *   dataEvaluation  the posted data as a polynomial at z, evaluated by the contract;
+ *   prover          the address of the miner who made the proof.
  *
- * Proves: applying the first `count` slots (signed transfers, see
- * TransferSlot) in order to oldStateRoot gives newStateRoot; the remaining
- * batchSize - count slots are no-ops that post zero bytes; the transfers are
- * exactly the bytes behind batchHash on the rollup with id chainId.
+ * Proves: applying the first `count` slots (posted transfers, each applied or
+ * skipped, see TransferSlot) in order to oldStateRoot gives newStateRoot; the
+ * remaining batchSize - count slots are padding that posts zero bytes; the
+ * slots are exactly the bytes behind batchHash, dataPoint and dataEvaluation
+ * on the rollup with id chainId.
  *
  * prover enters no other constraint. It is squared below so that it is part of
  * the constraint system: a proof made for one prover does not verify for any
@@ -30,6 +32,8 @@ template Batch(batchSize, depth) {
     signal input oldStateRoot;
     signal input newStateRoot;
     signal input batchHash;
+    signal input dataPoint;
+    signal input dataEvaluation;
     signal input prover;
 
     signal input chainId;
@@ -38,14 +42,19 @@ template Batch(batchSize, depth) {
     signal input from[batchSize];
     signal input to[batchSize];
     signal input amount[batchSize];
+    signal input signatureR8Hi[batchSize];
+    signal input signatureR8Lo[batchSize];
+    signal input signatureSHi[batchSize];
+    signal input signatureSLo[batchSize];
     signal input signatureR8x[batchSize];
-    signal input signatureR8y[batchSize];
-    signal input signatureS[batchSize];
+    signal input signatureR8OnCurve[batchSize];
+    signal input senderExists[batchSize];
     signal input senderPublicKeyX[batchSize];
     signal input senderPublicKeyY[batchSize];
     signal input senderBalance[batchSize];
     signal input senderNonce[batchSize];
     signal input senderSiblings[batchSize][depth];
+    signal input receiverExists[batchSize];
     signal input receiverPublicKeyX[batchSize];
     signal input receiverPublicKeyY[batchSize];
     signal input receiverBalance[batchSize];
@@ -77,14 +86,19 @@ template Batch(batchSize, depth) {
         slots[i].from <== from[i];
         slots[i].to <== to[i];
         slots[i].amount <== amount[i];
+        slots[i].signatureR8Hi <== signatureR8Hi[i];
+        slots[i].signatureR8Lo <== signatureR8Lo[i];
+        slots[i].signatureSHi <== signatureSHi[i];
+        slots[i].signatureSLo <== signatureSLo[i];
         slots[i].signatureR8x <== signatureR8x[i];
-        slots[i].signatureR8y <== signatureR8y[i];
-        slots[i].signatureS <== signatureS[i];
+        slots[i].signatureR8OnCurve <== signatureR8OnCurve[i];
+        slots[i].senderExists <== senderExists[i];
         slots[i].senderPublicKeyX <== senderPublicKeyX[i];
         slots[i].senderPublicKeyY <== senderPublicKeyY[i];
         slots[i].senderBalance <== senderBalance[i];
         slots[i].senderNonce <== senderNonce[i];
         slots[i].senderSiblings <== senderSiblings[i];
+        slots[i].receiverExists <== receiverExists[i];
         slots[i].receiverPublicKeyX <== receiverPublicKeyX[i];
         slots[i].receiverPublicKeyY <== receiverPublicKeyY[i];
         slots[i].receiverBalance <== receiverBalance[i];
@@ -95,15 +109,18 @@ template Batch(batchSize, depth) {
     newStateRoot === roots[batchSize];
 
     // --- The slots are exactly the posted bytes. ---
-    component data = BatchHash(batchSize * TX_BITS());
+    var txBits = TX_BITS(depth);
+    component data = BatchData(batchSize * txBits);
     data.chainId <== chainId;
     data.count <== count;
+    data.point <== dataPoint;
     for (var i = 0; i < batchSize; i++) {
-        for (var b = 0; b < TX_BITS(); b++) {
-            data.dataBits[i * TX_BITS() + b] <== slots[i].dataBits[b];
+        for (var b = 0; b < txBits; b++) {
+            data.dataBits[i * txBits + b] <== slots[i].dataBits[b];
         }
     }
-    batchHash === data.out;
+    batchHash === data.hash;
+    dataEvaluation === data.evaluation;
 
     // --- Bind the prover's address (see above). ---
     signal proverSquared <== prover * prover;

@@ -32,6 +32,8 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
     // The configuration that never changes: immutables cost no storage reads on the hot paths.
     uint64 private immutable _chainId;
     uint32 private immutable _batchSize;
+    uint8 private immutable _treeDepth;
+    uint256 private immutable _transferBytes;
     uint32 private immutable _maxBatchesPerSequence;
     uint64 private immutable _commitWindow;
     uint64 private immutable _revealWindow;
@@ -66,7 +68,7 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
 
     struct Sequence {
         SequenceCore core;
-        /// @dev keccak256(batchHashes); once verified, keccak256(abi.encode(that, oldStateRoot)).
+        /// @dev keccak256(abi.encode(BatchCommitment[])); once verified, keccak256(abi.encode(that, oldStateRoot)).
         bytes32 commitment;
         Reward reward;
     }
@@ -100,6 +102,7 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
     constructor(Config memory config, uint256 genesisStateRoot, address admin, address sequencer) {
         if (config.chainId == 0) revert InvalidConfig("chainId");
         if (config.batchSize == 0) revert InvalidConfig("batchSize");
+        if (config.treeDepth == 0 || config.treeDepth > 32) revert InvalidConfig("treeDepth");
         if (config.maxBatchesPerSequence == 0) revert InvalidConfig("maxBatchesPerSequence");
         if (config.commitWindow == 0) revert InvalidConfig("commitWindow");
         if (config.revealWindow == 0) revert InvalidConfig("revealWindow");
@@ -110,6 +113,8 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
 
         _chainId = config.chainId;
         _batchSize = config.batchSize;
+        _treeDepth = config.treeDepth;
+        _transferBytes = BatchHash.transferBytes(config.treeDepth);
         _maxBatchesPerSequence = config.maxBatchesPerSequence;
         _commitWindow = config.commitWindow;
         _revealWindow = config.revealWindow;
@@ -130,14 +135,16 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
 
     /// @inheritdoc IZkPowRollup
     function sequenceBatches(
-        bytes[] calldata batches
+        bytes[] calldata batches,
+        uint256[] calldata batchHashes
     ) external onlyRole(SEQUENCER_ROLE) whenNotPaused nonReentrant returns (uint64 sequence) {
         uint256 count = batches.length;
         if (count == 0 || count > _maxBatchesPerSequence) revert SequenceLengthOutOfRange(count);
+        if (batchHashes.length != count) revert BatchHashCountMismatch(count, batchHashes.length);
 
-        uint256[] memory batchHashes = new uint256[](count);
+        BatchCommitment[] memory commitments = new BatchCommitment[](count);
         for (uint256 i = 0; i < count; ++i) {
-            batchHashes[i] = BatchHash.compute(_chainId, batches[i], _batchSize);
+            commitments[i] = BatchHash.commit(_chainId, batches[i], batchHashes[i], _batchSize, _transferBytes);
         }
 
         sequence = uint64(_lastBatch) + 1;
@@ -146,11 +153,37 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
         uint256 fee = uint256(_batchFee) * count;
         Sequence storage stored = _sequences[sequence];
         stored.core.lastBatch = uint256(last).toUint48();
-        stored.commitment = keccak256(abi.encodePacked(batchHashes));
+        stored.commitment = keccak256(abi.encode(commitments));
         stored.reward.amount = fee.toUint128();
-        emit SequenceSubmitted(sequence, last, batchHashes, fee);
+        emit SequenceSubmitted(sequence, last, commitments, fee);
 
         if (fee > 0) _token.safeTransferFrom(msg.sender, address(this), fee);
+    }
+
+    /// @inheritdoc IZkPowRollup
+    function correctBatchHash(
+        uint64 sequence,
+        BatchCommitment[] calldata batches,
+        uint256 index,
+        bytes calldata data
+    ) external {
+        Sequence storage stored = _sequences[sequence];
+        SequenceCore memory core = stored.core;
+        if (core.lastBatch == 0) revert UnknownSequence(sequence);
+        if (core.verifiedAt != 0) revert SequenceAlreadyVerified(sequence);
+        if (keccak256(abi.encode(batches)) != stored.commitment) revert BatchHashesMismatch(sequence);
+        if (index >= batches.length) revert BatchIndexOutOfRange(index, batches.length);
+        // The point hashes the data with the posted batchHash: only the posted data has it.
+        if (BatchHash.point(batches[index].batchHash, data) != batches[index].dataPoint) {
+            revert BatchDataMismatch(sequence, index);
+        }
+        uint256 batchHash = BatchHash.hash(_chainId, data, _batchSize, _transferBytes);
+        if (batchHash == batches[index].batchHash) revert BatchHashCorrect(sequence, index);
+
+        BatchCommitment[] memory corrected = batches;
+        corrected[index] = BatchHash.commit(_chainId, data, batchHash, _batchSize, _transferBytes);
+        stored.commitment = keccak256(abi.encode(corrected));
+        emit BatchHashCorrected(sequence, index, corrected[index]);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -189,7 +222,7 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
     }
 
     /// @inheritdoc IZkPowRollup
-    function revealProof(uint64 sequence, uint256[] calldata batchHashes, SequenceProof calldata proof) external {
+    function revealProof(uint64 sequence, BatchCommitment[] calldata batches, SequenceProof calldata proof) external {
         Sequence storage stored = _sequences[sequence];
         SequenceCore memory core = stored.core;
         if (core.lastBatch == 0) revert UnknownSequence(sequence);
@@ -197,7 +230,7 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
         if (_status(record) != CommitStatus.Committed) revert NoOpenCommit(sequence, core.round, msg.sender);
 
         bool first = core.verifiedAt == 0;
-        bytes32 batchHashesDigest = keccak256(abi.encodePacked(batchHashes));
+        bytes32 batchHashesDigest = keccak256(abi.encode(batches));
         (bool late, uint256 oldStateRoot) = _checkRevealWindow(sequence, stored, core, batchHashesDigest, proof);
 
         {
@@ -206,14 +239,14 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
                 revert ProofHashMismatch(_record(record, CommitStatus.None), _record(proofHash, CommitStatus.None));
             }
         }
-        uint256 batches = core.lastBatch - sequence + 1;
-        if (proof.proofs.length != batches || proof.newStateRoots.length != batches) {
-            revert ProofShapeMismatch(batches, proof.proofs.length, proof.newStateRoots.length);
+        uint256 batchCount = core.lastBatch - sequence + 1;
+        if (proof.proofs.length != batchCount || proof.newStateRoots.length != batchCount) {
+            revert ProofShapeMismatch(batchCount, proof.proofs.length, proof.newStateRoots.length);
         }
 
         _miners[msg.sender].openCommits -= 1;
         // A proof from another root than the sequence's is a proof of something else: it does not count.
-        if (proof.oldStateRoot != oldStateRoot || !_verify(batchHashes, proof, msg.sender)) {
+        if (proof.oldStateRoot != oldStateRoot || !_verify(batches, proof, msg.sender)) {
             // The record's upper bits are the proofHash (checked above): only the status changes.
             _commits[sequence][core.round][msg.sender] = _record(record, CommitStatus.ProofInvalid);
             uint256 penalty = _takePenalty(_miners[msg.sender], _invalidProofPenalty);
@@ -226,14 +259,14 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
         _commits[sequence][core.round][msg.sender] = _record(record, CommitStatus.ProofVerified);
         core.validProofs += 1;
         if (first) {
-            _finalise(sequence, stored, core, batchHashesDigest, oldStateRoot, proof.newStateRoots[batches - 1]);
+            _finalise(sequence, stored, core, batchHashesDigest, oldStateRoot, proof.newStateRoots[batchCount - 1]);
         } else {
             stored.core = core;
             emit ProofVerified(sequence, core.round, msg.sender, late);
         }
     }
 
-    /// @dev Checks that a reveal falls in its window and the batchHashes are the sequence's; returns whether it is
+    /// @dev Checks that a reveal falls in its window and the batch commitments are the sequence's; returns whether it is
     /// late and the root the sequence is proven from. For the first valid proof, records the reveal window's start
     /// in `core` (memory; the caller stores it).
     function _checkRevealWindow(
@@ -414,6 +447,7 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
         config = Config({
             chainId: _chainId,
             batchSize: _batchSize,
+            treeDepth: _treeDepth,
             maxBatchesPerSequence: _maxBatchesPerSequence,
             commitWindow: _commitWindow,
             revealWindow: _revealWindow,
@@ -534,18 +568,27 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
         return open && block.number >= start + _revealWindow;
     }
 
-    /// @dev Builds each batch proof's public inputs (oldStateRoot, newStateRoot, batchHash, prover) and checks all
-    /// proofs in one call. The verifier rejects inputs that are not below the field modulus.
+    /// @dev Builds each batch proof's public inputs (oldStateRoot, newStateRoot, batchHash, dataPoint,
+    /// dataEvaluation, prover) and checks all proofs in one call. The verifier rejects inputs that are not below
+    /// the field modulus.
     function _verify(
-        uint256[] calldata batchHashes,
+        BatchCommitment[] calldata batches,
         SequenceProof calldata proof,
         address miner
     ) private view returns (bool) {
-        uint256 batches = proof.proofs.length;
-        uint256[4][] memory inputs = new uint256[4][](batches);
+        uint256 count = proof.proofs.length;
+        uint256[6][] memory inputs = new uint256[6][](count);
         uint256 previousRoot = proof.oldStateRoot;
-        for (uint256 i = 0; i < batches; ++i) {
-            inputs[i] = [previousRoot, proof.newStateRoots[i], batchHashes[i], uint256(uint160(miner))];
+        for (uint256 i = 0; i < count; ++i) {
+            BatchCommitment calldata batch = batches[i];
+            inputs[i] = [
+                previousRoot,
+                proof.newStateRoots[i],
+                batch.batchHash,
+                batch.dataPoint,
+                batch.dataEvaluation,
+                uint256(uint160(miner))
+            ];
             previousRoot = proof.newStateRoots[i];
         }
         return _verifier.verifyProofs(inputs, proof.proofs);

@@ -2,65 +2,95 @@ pragma circom 2.1.9;
 
 include "circomlib/circuits/bitify.circom";
 include "circomlib/circuits/comparators.circom";
-include "circomlib/circuits/eddsaposeidon.circom";
 include "circomlib/circuits/poseidon.circom";
 include "./account.circom";
 include "./merkle.circom";
+include "./signature.circom";
 
-// Widths of the posted transaction encoding (off-chain/l2/encoding.ts holds the
-// same numbers): from and to are uint32 account indices, amount is a uint64.
-// Every balance is a uint64 too, so an amount or a balance that does not fit
-// 64 bits is rejected rather than wrapped around the field.
-function INDEX_BITS() { return 32; }
+// Widths of the posted transfer encoding (off-chain/l2/constants.ts and contracts/libraries/BatchHash.sol hold the
+// same): an account index takes whole bytes, enough for the tree; amount is a uint64; the signature is R8
+// compressed and S, 32 bytes each. Every balance is a uint64 too.
+function INDEX_BITS(depth) { return 8 * ((depth + 7) \ 8); }
 function AMOUNT_BITS() { return 64; }
-function TX_BITS() { return 2 * INDEX_BITS() + AMOUNT_BITS(); }
+function TX_BITS(depth) { return 2 * INDEX_BITS(depth) + AMOUNT_BITS() + 512; }
 
 /*
- * TransferSlot(depth): one slot of a batch, a signed transfer or a no-op.
+ * AccountOpening(depth): a leaf of the state tree that is an account or empty.
+ * leaf = exists ? Poseidon(publicKeyX, publicKeyY, balance, nonce) : 0; the
+ * caller proves it in the tree. No Poseidon preimage of 0 is known, so a leaf
+ * in the tree fixes `exists`: an empty slot cannot pass as an account, nor an
+ * account as empty.
+ */
+template AccountOpening() {
+    signal input exists;
+    signal input publicKeyX;
+    signal input publicKeyY;
+    signal input balance;
+    signal input nonce;
+    signal output leaf;
+
+    exists * (exists - 1) === 0;
+    component hash = AccountLeaf();
+    hash.publicKeyX <== publicKeyX;
+    hash.publicKeyY <== publicKeyY;
+    hash.balance <== balance;
+    hash.nonce <== nonce;
+    leaf <== exists * hash.leaf;
+}
+
+/*
+ * TransferSlot(depth): one slot of a batch, applied or skipped. Never fails
+ * on a posted transfer's content: every rule is decided, not asserted.
  *
- * When enabled = 1 it proves, against the state root rootIn:
- *   - the sender's account (key, balance, nonce) is the leaf at index `from`;
- *   - the EdDSA-Poseidon signature (R8x, R8y, S) by the sender's key signs
- *     Poseidon(chainId, from, to, amount, nonce);
- *   - the sender's balance minus amount fits 64 bits (no overdraft) and its
- *     nonce becomes nonce + 1;
- *   - after the sender's update, the receiver's account is the leaf at index
- *     `to` and its balance plus amount fits 64 bits (no overflow);
- *   - rootOut is the root after both updates. from = to is a transfer to
- *     oneself: the second update reads the first one's result.
- * When enabled = 0 (padding), rootOut = rootIn and from, to, amount are forced
- * to 0, so a padding slot can neither move funds nor hide posted bytes.
+ * The slot opens the sender's leaf at from's low `depth` bits in rootIn, and
+ * the receiver's leaf at to's low `depth` bits in the tree after the debit.
+ * The debit (balance - amount, nonce + 1) happens iff
+ *   enabled, from and to are inside the tree, the sender exists, the posted
+ *   signature is the sender's over Poseidon(chainId, from, to, amount, nonce)
+ *   at its current nonce (PostedSignatureValid), and amount <= balance;
+ * the transfer applies (valid = 1) iff also the receiver exists and its
+ * balance + amount fits 64 bits. Then rootOut is the root after the credit;
+ * otherwise rootOut = rootIn: nothing changes, not even the sender's nonce.
+ * from = to is a transfer to oneself: the receiver is the debited sender.
+ * A disabled slot (padding) is skipped; its posted bytes are zero because the
+ * data commitment covers them.
  *
- * Outputs the slot's TX_BITS() bits of posted batch data, most significant
- * first: from (uint32), to (uint32), amount (uint64), all big-endian.
+ * Outputs the slot's TX_BITS(depth) bits of posted data, most significant
+ * first: from, to, amount, R8, S (big-endian).
  *
- * Assumes: enabled is 0 or 1 (the caller derives it from a comparator); every
- * balance in the tree fits 64 bits (genesis is checked, and this template keeps
- * it so).
+ * Assumes: enabled is 0 or 1; every balance in the tree fits 64 bits and every
+ * key in it is on the curve (genesis is checked; this template keeps both).
  */
 template TransferSlot(depth) {
-    assert(depth <= INDEX_BITS());
+    var INDEX = INDEX_BITS(depth);
+    assert(depth <= INDEX && INDEX <= 32);
 
     signal input enabled;
     signal input chainId;
     signal input rootIn;
 
-    // The transaction as posted, and its signature (signatures are proven, not posted).
+    // The transfer as posted; the signature words in 128-bit halves.
     signal input from;
     signal input to;
     signal input amount;
+    signal input signatureR8Hi;
+    signal input signatureR8Lo;
+    signal input signatureSHi;
+    signal input signatureSLo;
+    // R8's decompression witness (see PostedSignatureValid).
     signal input signatureR8x;
-    signal input signatureR8y;
-    signal input signatureS;
+    signal input signatureR8OnCurve;
 
-    // The sender's account before the transfer and its Merkle siblings.
+    // The sender's leaf before the transfer, and its Merkle siblings.
+    signal input senderExists;
     signal input senderPublicKeyX;
     signal input senderPublicKeyY;
     signal input senderBalance;
     signal input senderNonce;
     signal input senderSiblings[depth];
 
-    // The receiver's account after the sender's update, and its siblings in that tree.
+    // The receiver's leaf after the debit, and its siblings in that tree.
+    signal input receiverExists;
     signal input receiverPublicKeyX;
     signal input receiverPublicKeyY;
     signal input receiverBalance;
@@ -68,34 +98,65 @@ template TransferSlot(depth) {
     signal input receiverSiblings[depth];
 
     signal output rootOut;
-    signal output dataBits[TX_BITS()];
+    signal output valid;
+    signal output dataBits[TX_BITS(depth)];
 
-    // --- A padding slot posts zero bytes. ---
-    signal disabled <== 1 - enabled;
-    disabled * from === 0;
-    disabled * to === 0;
-    disabled * amount === 0;
-
-    // --- Range checks: indices inside the tree, amount a uint64. ---
-    component fromBits = Num2Bits(INDEX_BITS());
+    // --- The posted fields as bits. ---
+    component fromBits = Num2Bits(INDEX);
     fromBits.in <== from;
-    component toBits = Num2Bits(INDEX_BITS());
+    component toBits = Num2Bits(INDEX);
     toBits.in <== to;
-    for (var b = depth; b < INDEX_BITS(); b++) {
-        fromBits.out[b] === 0;
-        toBits.out[b] === 0;
-    }
     component amountBits = Num2Bits(AMOUNT_BITS());
     amountBits.in <== amount;
+    component words[4];
+    signal r8Bits[256];
+    signal sBits[256];
+    for (var w = 0; w < 4; w++) words[w] = Num2Bits(128);
+    words[0].in <== signatureR8Lo;
+    words[1].in <== signatureR8Hi;
+    words[2].in <== signatureSLo;
+    words[3].in <== signatureSHi;
+    for (var b = 0; b < 128; b++) {
+        r8Bits[b] <== words[0].out[b];
+        r8Bits[128 + b] <== words[1].out[b];
+        sBits[b] <== words[2].out[b];
+        sBits[128 + b] <== words[3].out[b];
+    }
 
     // --- The posted bytes of this slot, most significant bit first. ---
-    for (var b = 0; b < INDEX_BITS(); b++) {
-        dataBits[b] <== fromBits.out[INDEX_BITS() - 1 - b];
-        dataBits[INDEX_BITS() + b] <== toBits.out[INDEX_BITS() - 1 - b];
+    var at = 0;
+    for (var b = INDEX - 1; b >= 0; b--) { dataBits[at] <== fromBits.out[b]; at++; }
+    for (var b = INDEX - 1; b >= 0; b--) { dataBits[at] <== toBits.out[b]; at++; }
+    for (var b = AMOUNT_BITS() - 1; b >= 0; b--) { dataBits[at] <== amountBits.out[b]; at++; }
+    for (var b = 255; b >= 0; b--) { dataBits[at] <== r8Bits[b]; at++; }
+    for (var b = 255; b >= 0; b--) { dataBits[at] <== sBits[b]; at++; }
+
+    // --- Indices inside the tree: the bits above `depth` are zero. ---
+    var fromHigh = 0;
+    var toHigh = 0;
+    for (var b = depth; b < INDEX; b++) {
+        fromHigh += fromBits.out[b];
+        toHigh += toBits.out[b];
     }
-    for (var b = 0; b < AMOUNT_BITS(); b++) {
-        dataBits[2 * INDEX_BITS() + b] <== amountBits.out[AMOUNT_BITS() - 1 - b];
+    component fromInside = IsZero();
+    fromInside.in <== fromHigh;
+    component toInside = IsZero();
+    toInside.in <== toHigh;
+
+    // --- The sender's leaf is in rootIn. ---
+    component sender = AccountOpening();
+    sender.exists <== senderExists;
+    sender.publicKeyX <== senderPublicKeyX;
+    sender.publicKeyY <== senderPublicKeyY;
+    sender.balance <== senderBalance;
+    sender.nonce <== senderNonce;
+    component senderRoot = MerkleRoot(depth);
+    senderRoot.leaf <== sender.leaf;
+    for (var l = 0; l < depth; l++) {
+        senderRoot.pathBits[l] <== fromBits.out[l];
+        senderRoot.siblings[l] <== senderSiblings[l];
     }
+    senderRoot.root === rootIn;
 
     // --- The sender signed exactly this transfer, at its current nonce, on this rollup. ---
     component message = Poseidon(5);
@@ -104,88 +165,78 @@ template TransferSlot(depth) {
     message.inputs[2] <== to;
     message.inputs[3] <== amount;
     message.inputs[4] <== senderNonce;
-
-    component signature = EdDSAPoseidonVerifier();
-    signature.enabled <== enabled;
+    component signature = PostedSignatureValid();
     signature.Ax <== senderPublicKeyX;
     signature.Ay <== senderPublicKeyY;
-    signature.R8x <== signatureR8x;
-    signature.R8y <== signatureR8y;
-    signature.S <== signatureS;
     signature.M <== message.out;
+    signature.r8Bits <== r8Bits;
+    signature.sBits <== sBits;
+    signature.r8x <== signatureR8x;
+    signature.r8OnCurve <== signatureR8OnCurve;
 
-    // --- The sender's account is in the tree at `from`. ---
-    component senderLeaf = AccountLeaf();
-    senderLeaf.publicKeyX <== senderPublicKeyX;
-    senderLeaf.publicKeyY <== senderPublicKeyY;
-    senderLeaf.balance <== senderBalance;
-    senderLeaf.nonce <== senderNonce;
+    // --- No overdraft (both below 2^64: amount by its bits, the balance by the tree's invariant). ---
+    component covered = LessEqThan(AMOUNT_BITS());
+    covered.in[0] <== amount;
+    covered.in[1] <== senderBalance;
 
-    component senderRoot = MerkleRoot(depth);
-    senderRoot.leaf <== senderLeaf.leaf;
-    for (var l = 0; l < depth; l++) {
-        senderRoot.pathBits[l] <== fromBits.out[l];
-        senderRoot.siblings[l] <== senderSiblings[l];
-    }
-    component senderInTree = ForceEqualIfEnabled();
-    senderInTree.enabled <== enabled;
-    senderInTree.in[0] <== senderRoot.root;
-    senderInTree.in[1] <== rootIn;
+    signal debitChecks[5];
+    debitChecks[0] <== enabled * fromInside.out;
+    debitChecks[1] <== debitChecks[0] * toInside.out;
+    debitChecks[2] <== debitChecks[1] * senderExists;
+    debitChecks[3] <== debitChecks[2] * signature.valid;
+    debitChecks[4] <== debitChecks[3] * covered.out;
+    signal debited <== debitChecks[4];
 
-    // --- Debit: no overdraft (a negative difference wraps to a field element far above 2^64). ---
-    signal senderBalanceAfter <== senderBalance - amount;
-    component senderBalanceAfterBits = Num2Bits(AMOUNT_BITS());
-    senderBalanceAfterBits.in <== senderBalanceAfter;
-
-    component senderLeafAfter = AccountLeaf();
-    senderLeafAfter.publicKeyX <== senderPublicKeyX;
-    senderLeafAfter.publicKeyY <== senderPublicKeyY;
-    senderLeafAfter.balance <== senderBalanceAfter;
-    senderLeafAfter.nonce <== senderNonce + 1;
-
+    // --- The tree after the debit (rootIn itself when there is none). ---
+    component senderAfter = AccountLeaf();
+    senderAfter.publicKeyX <== senderPublicKeyX;
+    senderAfter.publicKeyY <== senderPublicKeyY;
+    senderAfter.balance <== senderBalance - amount;
+    senderAfter.nonce <== senderNonce + 1;
     component rootAfterDebit = MerkleRoot(depth);
-    rootAfterDebit.leaf <== senderLeafAfter.leaf;
+    rootAfterDebit.leaf <== sender.leaf + debited * (senderAfter.leaf - sender.leaf);
     for (var l = 0; l < depth; l++) {
         rootAfterDebit.pathBits[l] <== fromBits.out[l];
         rootAfterDebit.siblings[l] <== senderSiblings[l];
     }
 
-    // --- The receiver's account is in the debited tree at `to`. ---
-    component receiverLeaf = AccountLeaf();
-    receiverLeaf.publicKeyX <== receiverPublicKeyX;
-    receiverLeaf.publicKeyY <== receiverPublicKeyY;
-    receiverLeaf.balance <== receiverBalance;
-    receiverLeaf.nonce <== receiverNonce;
-
+    // --- The receiver's leaf is in the debited tree. ---
+    component receiver = AccountOpening();
+    receiver.exists <== receiverExists;
+    receiver.publicKeyX <== receiverPublicKeyX;
+    receiver.publicKeyY <== receiverPublicKeyY;
+    receiver.balance <== receiverBalance;
+    receiver.nonce <== receiverNonce;
     component receiverRoot = MerkleRoot(depth);
-    receiverRoot.leaf <== receiverLeaf.leaf;
+    receiverRoot.leaf <== receiver.leaf;
     for (var l = 0; l < depth; l++) {
         receiverRoot.pathBits[l] <== toBits.out[l];
         receiverRoot.siblings[l] <== receiverSiblings[l];
     }
-    component receiverInTree = ForceEqualIfEnabled();
-    receiverInTree.enabled <== enabled;
-    receiverInTree.in[0] <== receiverRoot.root;
-    receiverInTree.in[1] <== rootAfterDebit.root;
+    receiverRoot.root === rootAfterDebit.root;
 
-    // --- Credit: no overflow past a uint64. ---
-    signal receiverBalanceAfter <== receiverBalance + amount;
-    component receiverBalanceAfterBits = Num2Bits(AMOUNT_BITS());
-    receiverBalanceAfterBits.in <== receiverBalanceAfter;
+    // --- No overflow: receiverBalance + amount < 2^64 (the sum is below 2^65). ---
+    component fits = LessThan(AMOUNT_BITS() + 1);
+    fits.in[0] <== receiverBalance + amount;
+    fits.in[1] <== 1 << AMOUNT_BITS();
 
-    component receiverLeafAfter = AccountLeaf();
-    receiverLeafAfter.publicKeyX <== receiverPublicKeyX;
-    receiverLeafAfter.publicKeyY <== receiverPublicKeyY;
-    receiverLeafAfter.balance <== receiverBalanceAfter;
-    receiverLeafAfter.nonce <== receiverNonce;
+    signal creditChecks[2];
+    creditChecks[0] <== debited * receiverExists;
+    creditChecks[1] <== creditChecks[0] * fits.out;
+    valid <== creditChecks[1];
 
+    component receiverAfter = AccountLeaf();
+    receiverAfter.publicKeyX <== receiverPublicKeyX;
+    receiverAfter.publicKeyY <== receiverPublicKeyY;
+    receiverAfter.balance <== receiverBalance + amount;
+    receiverAfter.nonce <== receiverNonce;
     component rootAfterCredit = MerkleRoot(depth);
-    rootAfterCredit.leaf <== receiverLeafAfter.leaf;
+    rootAfterCredit.leaf <== receiverAfter.leaf;
     for (var l = 0; l < depth; l++) {
         rootAfterCredit.pathBits[l] <== toBits.out[l];
         rootAfterCredit.siblings[l] <== receiverSiblings[l];
     }
 
-    // --- A disabled slot leaves the state as it was. ---
-    rootOut <== rootIn + enabled * (rootAfterCredit.root - rootIn);
+    // --- A skipped transfer leaves the state as it was. ---
+    rootOut <== rootIn + valid * (rootAfterCredit.root - rootIn);
 }

@@ -24,6 +24,8 @@ interface IZkPowRollup {
         uint64 chainId;
         /// @notice The batch circuit's batch size (transfers per batch).
         uint32 batchSize;
+        /// @notice The batch circuit's state tree depth: a posted account index takes ceil(treeDepth / 8) bytes.
+        uint8 treeDepth;
         /// @notice The most batches one sequence may hold (bounds the reveal's gas).
         uint32 maxBatchesPerSequence;
         /// @notice T1: blocks during which miners may commit, from the round's first commit.
@@ -44,6 +46,19 @@ interface IZkPowRollup {
         IERC20 token;
         /// @notice Checks the batch proofs of a sequence.
         ISequenceVerifier verifier;
+    }
+
+    /// @notice What binds a batch's proof to its posted bytes: three of the batch proof's public inputs.
+    /// @dev docs/circuit.md says why: the circuit recomputes batchHash (Poseidon) from the transfers it applies, and
+    /// the contract ties it to calldata cheaply by evaluating the data, read as a polynomial, at a point derived by
+    /// hashing batchHash with the data (see {BatchHash}).
+    struct BatchCommitment {
+        /// @notice The Poseidon commitment to the batch's data, as the sequencer posted it.
+        uint256 batchHash;
+        /// @notice z = keccak256(batchHash, data) mod the scalar field.
+        uint256 dataPoint;
+        /// @notice The data, read as a polynomial (chainId, count, then 31-byte chunks), evaluated at z.
+        uint256 dataEvaluation;
     }
 
     /// @notice The proof of a sequence of n batches, as the miner's FinalProofTask produces it.
@@ -73,7 +88,7 @@ interface IZkPowRollup {
         uint64 revealStart;
         /// @notice Valid proofs revealed in the verified round.
         uint32 validProofs;
-        /// @notice keccak256 of the batchHashes of the sequence's batches, packed in order; once verified,
+        /// @notice keccak256(abi.encode(BatchCommitment[])) of the sequence's batches, in order; once verified,
         /// keccak256(abi.encode(that, oldStateRoot)), so that later reveals can show the root it was proven from.
         bytes32 commitment;
     }
@@ -115,9 +130,15 @@ interface IZkPowRollup {
     /// @notice The sequencer posted a sequence.
     /// @param sequence The sequence's number (its first batch).
     /// @param lastBatch Its last batch.
-    /// @param batchHashes The batchHash of each batch.
+    /// @param batches The commitment of each batch: what a reveal passes back.
     /// @param fee The fee paid into its reward.
-    event SequenceSubmitted(uint64 indexed sequence, uint64 lastBatch, uint256[] batchHashes, uint256 fee);
+    event SequenceSubmitted(uint64 indexed sequence, uint64 lastBatch, BatchCommitment[] batches, uint256 fee);
+
+    /// @notice A batch's posted batchHash was shown wrong and replaced by the one computed from its data.
+    /// @param sequence The sequence.
+    /// @param index The batch's position in the sequence.
+    /// @param corrected The batch's new commitment.
+    event BatchHashCorrected(uint64 indexed sequence, uint256 index, BatchCommitment corrected);
 
     /// @notice A round of the two-step commit opened with its first commit (T1 starts).
     /// @param sequence The sequence.
@@ -267,10 +288,26 @@ interface IZkPowRollup {
     /// @param proofs The proofs given.
     /// @param roots The roots given.
     error ProofShapeMismatch(uint256 batches, uint256 proofs, uint256 roots);
-    /// @notice The batchHashes given (or, after the sequence was verified, the proof's oldStateRoot) do not match the
-    /// sequence's.
+    /// @notice The batch commitments given (or, after the sequence was verified, the proof's oldStateRoot) do not
+    /// match the sequence's.
     /// @param sequence The sequence.
     error BatchHashesMismatch(uint64 sequence);
+    /// @notice sequenceBatches needs one batchHash per batch.
+    /// @param batches The batches given.
+    /// @param batchHashes The batchHashes given.
+    error BatchHashCountMismatch(uint256 batches, uint256 batchHashes);
+    /// @notice No batch at this position of the sequence.
+    /// @param index The position given.
+    /// @param batches The sequence's batches.
+    error BatchIndexOutOfRange(uint256 index, uint256 batches);
+    /// @notice The data given is not the batch's posted data (its point differs).
+    /// @param sequence The sequence.
+    /// @param index The batch's position in the sequence.
+    error BatchDataMismatch(uint64 sequence, uint256 index);
+    /// @notice The batch's batchHash is the one its data gives: there is nothing to correct.
+    /// @param sequence The sequence.
+    /// @param index The batch's position in the sequence.
+    error BatchHashCorrect(uint64 sequence, uint256 index);
     /// @notice The commit cannot be settled yet (its round is still running) or is already settled.
     /// @param sequence The sequence.
     /// @param round The round.
@@ -296,10 +333,31 @@ interface IZkPowRollup {
     // ------------------------------------------------------------------------------------------------------------
 
     /// @notice Posts a sequence of batches; pays batchFee per batch from the sender into its reward.
-    /// @dev Only the sequencer role; not while paused. Each batch is 16 bytes per transfer (see BatchHash).
+    /// @dev Only the sequencer role; not while paused. A batch is 1 to batchSize whole transfers of
+    /// 2 * ceil(treeDepth / 8) + 72 bytes: everything a prover needs (see {BatchHash}). The sequencer computes each
+    /// batchHash off-chain; the contract derives each batch's dataPoint and dataEvaluation from calldata. A wrong
+    /// batchHash makes its batch unprovable until anyone corrects it ({correctBatchHash}).
     /// @param batches The batches' posted data, in order.
+    /// @param batchHashes The batchHash of each batch (Poseidon over its data, see {BatchHash-hash}).
     /// @return sequence The sequence's number (its first batch).
-    function sequenceBatches(bytes[] calldata batches) external returns (uint64 sequence);
+    function sequenceBatches(
+        bytes[] calldata batches,
+        uint256[] calldata batchHashes
+    ) external returns (uint64 sequence);
+
+    /// @notice Replaces a batch's batchHash that is not the Poseidon commitment of its data, so that no sequencer
+    /// mistake can leave a posted batch unprovable. Anyone may call it while the sequence is unverified; it costs
+    /// the Poseidon hashing of the whole batch on chain (about 22k gas per 31 bytes).
+    /// @param sequence The sequence.
+    /// @param batches The sequence's batch commitments (as emitted by SequenceSubmitted or BatchHashCorrected).
+    /// @param index The batch's position in the sequence.
+    /// @param data The batch's posted data.
+    function correctBatchHash(
+        uint64 sequence,
+        BatchCommitment[] calldata batches,
+        uint256 index,
+        bytes calldata data
+    ) external;
 
     /// @notice Commits a proofHash for a sequence. The first commit of a round opens its commit window (T1).
     /// @dev Needs minimumStake; not while paused. proofHash = keccak256(abi.encodePacked(keccak256(abi.encode(
@@ -312,9 +370,9 @@ interface IZkPowRollup {
     /// proof of the round verified, until the late window ends). A valid proof earns a share of the reward and the
     /// first one finalises the sequence; a proof that does not verify costs the invalid-proof penalty.
     /// @param sequence The sequence.
-    /// @param batchHashes The batchHash of each of the sequence's batches (as emitted by SequenceSubmitted).
+    /// @param batches The commitment of each of the sequence's batches (as emitted by SequenceSubmitted).
     /// @param proof The proof.
-    function revealProof(uint64 sequence, uint256[] calldata batchHashes, SequenceProof calldata proof) external;
+    function revealProof(uint64 sequence, BatchCommitment[] calldata batches, SequenceProof calldata proof) external;
 
     /// @notice Settles a commit that delivered no valid proof: the miner pays the missed-proof penalty and its
     /// stake is free of the commit. Anyone may call it once the commit's round failed or its late window closed.

@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {ISequenceVerifier} from "../interfaces/ISequenceVerifier.sol";
 
 /// @title Groth16BatchVerifier
-/// @notice Checks n Groth16 proofs of one circuit (four public inputs each) with one pairing check of n + 3
+/// @notice Checks n Groth16 proofs of one circuit (INPUTS public inputs each) with one pairing check of n + 3
 /// pairings, where n separate verifications would need 4n.
 /// @dev For proofs (A_i, B_i, C_i) with inputs x_i and weights r_i, all proofs verify (but with negligible
 /// probability) iff
@@ -21,8 +21,11 @@ abstract contract Groth16BatchVerifier is ISequenceVerifier {
     uint256 internal constant BASE_FIELD =
         21888242871839275222246405745257275088696311157297823662689037894645226208583;
 
+    /// @dev Public inputs per proof: ISequenceVerifier's order.
+    uint256 internal constant INPUTS = 6;
+
     // Offsets in the flat verifying key: alpha1 (x, y); beta2, gamma2, delta2 in EVM order (x1, x0, y1, y0);
-    // IC_0 … IC_4 (x, y). Flat, so that building it costs 24 memory writes rather than nested allocations.
+    // IC_0 … IC_INPUTS (x, y). Flat, so that building it costs 28 memory writes rather than nested allocations.
     uint256 internal constant VK_ALPHA = 0;
     uint256 internal constant VK_BETA = 2;
     uint256 internal constant VK_GAMMA = 6;
@@ -30,18 +33,18 @@ abstract contract Groth16BatchVerifier is ISequenceVerifier {
     uint256 internal constant VK_IC = 14;
 
     /// @dev The circuit's verifying key, laid out as the VK_* offsets say.
-    function _verifyingKey() internal pure virtual returns (uint256[24] memory vk);
+    function _verifyingKey() internal pure virtual returns (uint256[28] memory vk);
 
     /// @dev What the weighted sum over the proofs gathers.
     struct Accumulator {
         uint256 weightSum;
-        uint256[4] inputSums;
+        uint256[INPUTS] inputSums;
         uint256[2] cSum;
     }
 
     /// @inheritdoc ISequenceVerifier
     function verifyProofs(
-        uint256[4][] calldata publicInputs,
+        uint256[INPUTS][] calldata publicInputs,
         Groth16Proof[] calldata proofs
     ) external view returns (bool valid) {
         uint256 n = proofs.length;
@@ -58,9 +61,9 @@ abstract contract Groth16BatchVerifier is ISequenceVerifier {
         }
 
         // sum_i r_i vk_x(x_i) = R IC_0 + sum_j (sum_i r_i x_ij) IC_(j+1)
-        uint256[24] memory vk = _verifyingKey();
+        uint256[28] memory vk = _verifyingKey();
         (uint256[2] memory vkX, bool ok) = _mul([vk[VK_IC], vk[VK_IC + 1]], sum.weightSum);
-        for (uint256 j = 0; j < 4 && ok; ++j) {
+        for (uint256 j = 0; j < INPUTS && ok; ++j) {
             uint256[2] memory term;
             (term, ok) = _mul([vk[VK_IC + 2 * j + 2], vk[VK_IC + 2 * j + 3]], sum.inputSums[j]);
             if (ok) (vkX, ok) = _add(vkX, term);
@@ -82,11 +85,11 @@ abstract contract Groth16BatchVerifier is ISequenceVerifier {
         uint256[] memory pairs,
         uint256 i,
         uint256 weight,
-        uint256[4] calldata inputs,
+        uint256[INPUTS] calldata inputs,
         Groth16Proof calldata proof
     ) private view returns (bool ok) {
         sum.weightSum = addmod(sum.weightSum, weight, SCALAR_FIELD);
-        for (uint256 j = 0; j < 4; ++j) {
+        for (uint256 j = 0; j < INPUTS; ++j) {
             if (inputs[j] >= SCALAR_FIELD) return false;
             sum.inputSums[j] = addmod(sum.inputSums[j], mulmod(weight, inputs[j], SCALAR_FIELD), SCALAR_FIELD);
         }
@@ -112,7 +115,7 @@ abstract contract Groth16BatchVerifier is ISequenceVerifier {
         uint256[] memory pairs,
         uint256 index,
         uint256[2] memory g1,
-        uint256[24] memory vk,
+        uint256[28] memory vk,
         uint256 g2
     ) private pure {
         uint256 at = 6 * index;

@@ -13,6 +13,16 @@ export interface CircuitConfig {
   readonly verifierName: string;
 }
 
+/** The Batch circuit's public signals, in order: the rollup contract passes them so (ISequenceVerifier). */
+export const PUBLIC_SIGNALS = Object.freeze([
+  "oldStateRoot",
+  "newStateRoot",
+  "batchHash",
+  "dataPoint",
+  "dataEvaluation",
+  "prover",
+] as const);
+
 function config(batchSize: number, treeDepth: number): CircuitConfig {
   return {
     name: `b${batchSize}d${treeDepth}`,
@@ -25,12 +35,29 @@ function config(batchSize: number, treeDepth: number): CircuitConfig {
 /**
  * Every configuration the project builds. Each costs a setup of minutes on a
  * cold cache, so the list stays short; all fit the shared 2^16 ptau (b4d4 is
- * about 40.7k constraints).
+ * about 48k constraints).
  */
 export const CIRCUIT_CONFIGS: readonly CircuitConfig[] = Object.freeze([config(1, 4), config(2, 4), config(4, 4)]);
 
 /** The configuration tests and the contract tests prove with: the smallest that exercises more than one slot. */
 export const TEST_CIRCUIT = "b2d4";
+
+/**
+ * Production-sized configurations (depth 24: 16.7M accounts), compiled and
+ * counted only, never set up: no ptau here is large enough, and a setup would
+ * take hours. `npm run bench:constraints` compiles them (or extrapolates the
+ * ones too big for circom2 here) into bench/results/constraints.json. b1d24,
+ * b2d24, b4d24 and b8d24 give the per-transfer cost; b32d24 and b128d24 are
+ * the deployment's batch sizes. Not known to getCircuitConfig.
+ */
+export const PRODUCTION_CONFIGS: readonly CircuitConfig[] = Object.freeze([
+  config(1, 24),
+  config(2, 24),
+  config(4, 24),
+  config(8, 24),
+  config(32, 24),
+  config(128, 24),
+]);
 
 export class UnknownCircuitError extends Error {
   constructor(readonly circuitName: string) {

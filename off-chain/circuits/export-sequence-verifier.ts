@@ -1,5 +1,6 @@
 import type { VerificationKey } from "snarkjs";
 
+import { PUBLIC_SIGNALS } from "./configurations.js";
 import type { ExportContext, Exporter } from "./export.js";
 import { provenance } from "./export.js";
 
@@ -31,17 +32,20 @@ const g2 = (point: G2 | undefined, what: string): string[] => {
  * all batch proofs of a sequence in one pairing check (the rollup's verifier).
  */
 export const sequenceVerifierExporter: Exporter = {
-  id: "sequence-verifier-v2",
+  id: "sequence-verifier-v3",
   cacheKeyParts() {
     return Promise.resolve([]);
   },
   generate(context: ExportContext) {
     const key: VerificationKey = context.setup.verificationKey;
-    if (key.nPublic !== 4 || key.IC.length !== 5) {
-      throw new Error(`verification key of ${context.config.name}: expected 4 public signals, got ${key.nPublic}`);
+    const inputs = PUBLIC_SIGNALS.length;
+    if (key.nPublic !== inputs || key.IC.length !== inputs + 1) {
+      throw new Error(
+        `verification key of ${context.config.name}: expected ${inputs} public signals, got ${key.nPublic}`,
+      );
     }
     const name = sequenceVerifierName(context.config.verifierName);
-    // The flat layout of Groth16BatchVerifier: alpha1, beta2, gamma2, delta2, IC_0 … IC_4.
+    // The flat layout of Groth16BatchVerifier: alpha1, beta2, gamma2, delta2, IC_0 … IC_n.
     const words = [
       ...g1(key.vk_alpha_1, "vk_alpha_1"),
       ...g2(key.vk_beta_2, "vk_beta_2"),
@@ -60,7 +64,7 @@ export const sequenceVerifierExporter: Exporter = {
       `/// @notice Checks the batch proofs of a sequence for Batch(${context.config.batchSize}, ${context.config.treeDepth}) in one call.`,
       `contract ${name} is Groth16BatchVerifier {`,
       "    /// @dev The verifying key of the zkey named above.",
-      "    function _verifyingKey() internal pure override returns (uint256[24] memory vk) {",
+      `    function _verifyingKey() internal pure override returns (uint256[${words.length}] memory vk) {`,
       ...words.map((word, i) => `        vk[${i}] = ${word};`),
       "    }",
       "}",

@@ -45,6 +45,7 @@ export function rollupConfig(
   return {
     chainId: options.rollupChainId,
     batchSize: circuit.batchSize,
+    treeDepth: circuit.treeDepth,
     maxBatchesPerSequence: settings.maxBatchesPerSequence,
     commitWindow: secondsToBlocks(settings.commitWindowSeconds, chain.blockTimeSeconds),
     revealWindow: secondsToBlocks(settings.revealWindowSeconds, chain.blockTimeSeconds),

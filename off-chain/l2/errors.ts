@@ -8,10 +8,15 @@ export type TransactionRule =
   | "balance-overflow"
   | "amount-out-of-range";
 
-/**
- * A transaction in a batch that cannot be applied. Applying a batch is
- * all-or-nothing: when this is thrown, the state is as it was before the batch.
- */
+/** A posted transfer that the L2 skipped: it is proven invalid and changes nothing. */
+export interface SkippedTransfer {
+  /** Position of the transfer in its batch. */
+  readonly index: number;
+  readonly rule: TransactionRule;
+  readonly detail: string;
+}
+
+/** A transaction the L2 refuses (the sequencer refuses it at its door; posted, it would be skipped). */
 export class InvalidTransactionError extends Error {
   constructor(
     /** Position of the transaction in its batch. */

@@ -1,5 +1,11 @@
 import type { PoseidonHash } from "./crypto.js";
 
+// Index arithmetic is plain division, never JavaScript's bit operators: those
+// work on 32-bit signed integers and would compute wrong paths in trees deeper
+// than 31 levels.
+const parent = (position: number): number => Math.floor(position / 2);
+const sibling = (position: number): number => (position % 2 === 0 ? position + 1 : position - 1);
+
 /**
  * A binary Poseidon Merkle tree of fixed depth, stored sparsely: only the
  * nodes above written leaves are kept, every other node is the empty subtree
@@ -40,6 +46,7 @@ export class MerkleTree {
   }
 
   leaf(index: number): bigint {
+    this.checkIndex(index);
     return this.node(0, index);
   }
 
@@ -49,8 +56,8 @@ export class MerkleTree {
     const path: bigint[] = [];
     let position = index;
     for (let level = 0; level < this.depth; level++) {
-      path.push(this.node(level, position ^ 1));
-      position >>>= 1;
+      path.push(this.node(level, sibling(position)));
+      position = parent(position);
     }
     return path;
   }
@@ -61,9 +68,9 @@ export class MerkleTree {
     let node = leaf;
     this.levels[0]?.set(position, node);
     for (let level = 0; level < this.depth; level++) {
-      const sibling = this.node(level, position ^ 1);
-      node = position % 2 === 0 ? this.poseidon([node, sibling]) : this.poseidon([sibling, node]);
-      position >>>= 1;
+      const other = this.node(level, sibling(position));
+      node = position % 2 === 0 ? this.poseidon([node, other]) : this.poseidon([other, node]);
+      position = parent(position);
       this.levels[level + 1]?.set(position, node);
     }
   }
@@ -82,7 +89,7 @@ export class MerkleTree {
   }
 
   private checkIndex(index: number): void {
-    if (!Number.isInteger(index) || index < 0 || index >= this.capacity) {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.capacity) {
       throw new RangeError(`leaf index ${index} is outside a tree of depth ${this.depth}`);
     }
   }
@@ -92,9 +99,9 @@ export class MerkleTree {
 export function rootFromPath(poseidon: PoseidonHash, leaf: bigint, index: number, siblings: readonly bigint[]): bigint {
   let node = leaf;
   let position = index;
-  for (const sibling of siblings) {
-    node = position % 2 === 0 ? poseidon([node, sibling]) : poseidon([sibling, node]);
-    position >>>= 1;
+  for (const other of siblings) {
+    node = position % 2 === 0 ? poseidon([node, other]) : poseidon([other, node]);
+    position = parent(position);
   }
   return node;
 }

@@ -1,15 +1,17 @@
 import type { PoseidonHash } from "./crypto.js";
 import type { PostedTransfer } from "./encoding.js";
-import type { L2Key, Signature } from "./keys.js";
+import type { L2Key } from "./keys.js";
 
 /** A transfer as its sender signs it: the posted fields and the sender's nonce. */
-export interface UnsignedTransfer extends PostedTransfer {
+export interface UnsignedTransfer {
+  readonly from: number;
+  readonly to: number;
+  readonly amount: bigint;
   readonly nonce: bigint;
 }
 
-export interface SignedTransfer extends UnsignedTransfer {
-  readonly signature: Signature;
-}
+/** A signed transfer: what is posted, and the nonce its sender signed (not posted: the state holds it). */
+export interface SignedTransfer extends UnsignedTransfer, PostedTransfer {}
 
 /**
  * What the sender signs: Poseidon(chainId, from, to, amount, nonce). The

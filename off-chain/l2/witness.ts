@@ -1,18 +1,20 @@
 import { getAddress } from "ethers";
 
-import { batchHash } from "./batch-hash.js";
+import type { Account } from "./account.js";
+import { batchCommitment, type BatchCommitment } from "./batch-hash.js";
 import { encodeBatchData } from "./encoding.js";
 import type { L2Crypto } from "./crypto.js";
-import { BatchDataError } from "./errors.js";
-import type { L2State, TransferStep } from "./state.js";
-import type { SignedTransfer } from "./transfer.js";
+import { BatchDataError, type SkippedTransfer } from "./errors.js";
+import { decompressionWitness } from "./signature.js";
+import type { L2State, TransferStep, TransferToApply } from "./state.js";
 
 /** The Batch circuit's input, every signal a decimal string (circuits/batch.circom names them). */
 export type BatchCircuitInput = Record<string, string | string[] | string[][]>;
 
 export interface BatchWitnessRequest {
   readonly state: L2State;
-  readonly transfers: readonly SignedTransfer[];
+  /** The batch as posted (invalid transfers included: they are proven to change nothing). */
+  readonly transfers: readonly TransferToApply[];
   /** The miner's address that the proof is bound to. */
   readonly prover: string;
   /** The rollup's chain id. */
@@ -21,23 +23,38 @@ export interface BatchWitnessRequest {
   readonly batchSize: number;
 }
 
+/** The public signals, in the circuit's order. */
+export type BatchPublicSignals = readonly [
+  oldStateRoot: bigint,
+  newStateRoot: bigint,
+  batchHash: bigint,
+  dataPoint: bigint,
+  dataEvaluation: bigint,
+  prover: bigint,
+];
+
 export interface BatchWitness {
   readonly input: BatchCircuitInput;
-  /** The public signals, in the circuit's order: oldStateRoot, newStateRoot, batchHash, prover. */
-  readonly publicSignals: readonly [bigint, bigint, bigint, bigint];
+  readonly publicSignals: BatchPublicSignals;
   readonly oldStateRoot: bigint;
   readonly newStateRoot: bigint;
-  readonly batchHash: bigint;
+  readonly commitment: BatchCommitment;
   /** The bytes the sequencer posts for this batch. */
   readonly data: Uint8Array;
   /** The state after the batch (the request's state is left as it was). */
   readonly nextState: L2State;
+  /** The transfers the batch skipped, and why. */
+  readonly skipped: readonly SkippedTransfer[];
 }
 
+const HALF = 1n << 128n;
+/** The leaf fields the circuit is given for an empty leaf: the identity point as key, so its arithmetic holds. */
+const EMPTY_ACCOUNT = { publicKey: { x: 0n, y: 1n }, balance: 0n, nonce: 0n } as const;
+
 /**
- * Turns (state, batch, prover address, rollup chain id) into the circuit's
- * input. Fails with InvalidTransactionError (which transfer, which rule) for
- * a batch the circuit would reject, before any proving work is spent on it.
+ * Turns (state, posted batch, prover address, rollup chain id) into the
+ * circuit's input. Any batch that can be posted has a witness: transfers that
+ * break a rule are skipped by the model and proven invalid by the circuit.
  */
 export function buildBatchWitness(crypto: L2Crypto, request: BatchWitnessRequest): BatchWitness {
   const { state, transfers, chainId, batchSize } = request;
@@ -45,110 +62,118 @@ export function buildBatchWitness(crypto: L2Crypto, request: BatchWitnessRequest
     throw new BatchDataError(`batch holds ${transfers.length} transfers; the circuit's batch size is ${batchSize}`);
   }
   const prover = BigInt(getAddress(request.prover));
+  const data = encodeBatchData(transfers, state.treeDepth);
   const transition = state.apply(transfers, chainId);
-  const data = encodeBatchData(transfers);
-  const hash = batchHash(crypto.poseidon, chainId, data, batchSize);
+  const commitment = batchCommitment(crypto.poseidon, chainId, data, batchSize, state.treeDepth);
   const oldStateRoot = state.root;
   const newStateRoot = transition.state.root;
 
-  const slots = Array.from({ length: batchSize }, (_, i) => slotInput(transition.steps[i], state.treeDepth));
+  // A padding slot opens leaf 0 of the final state (the root it passes through unchanged).
+  const padding = paddingStep(transition.state);
+  const slots = Array.from({ length: batchSize }, (_, i) => slotInput(transition.steps[i] ?? padding));
   const column = (name: keyof SlotInput): string[] => slots.map((slot) => slot[name] as string);
   const matrix = (name: keyof SlotInput): string[][] => slots.map((slot) => slot[name] as string[]);
 
   const input: BatchCircuitInput = {
     oldStateRoot: oldStateRoot.toString(),
     newStateRoot: newStateRoot.toString(),
-    batchHash: hash.toString(),
+    batchHash: commitment.batchHash.toString(),
+    dataPoint: commitment.dataPoint.toString(),
+    dataEvaluation: commitment.dataEvaluation.toString(),
     prover: prover.toString(),
     chainId: chainId.toString(),
     count: transfers.length.toString(),
-    from: column("from"),
-    to: column("to"),
-    amount: column("amount"),
-    signatureR8x: column("signatureR8x"),
-    signatureR8y: column("signatureR8y"),
-    signatureS: column("signatureS"),
-    senderPublicKeyX: column("senderPublicKeyX"),
-    senderPublicKeyY: column("senderPublicKeyY"),
-    senderBalance: column("senderBalance"),
-    senderNonce: column("senderNonce"),
-    senderSiblings: matrix("senderSiblings"),
-    receiverPublicKeyX: column("receiverPublicKeyX"),
-    receiverPublicKeyY: column("receiverPublicKeyY"),
-    receiverBalance: column("receiverBalance"),
-    receiverNonce: column("receiverNonce"),
-    receiverSiblings: matrix("receiverSiblings"),
   };
+  for (const name of SLOT_SIGNALS) {
+    input[name] = name.endsWith("Siblings") ? matrix(name) : column(name);
+  }
   return {
     input,
-    publicSignals: [oldStateRoot, newStateRoot, hash, prover],
+    publicSignals: [
+      oldStateRoot,
+      newStateRoot,
+      commitment.batchHash,
+      commitment.dataPoint,
+      commitment.dataEvaluation,
+      prover,
+    ],
     oldStateRoot,
     newStateRoot,
-    batchHash: hash,
+    commitment,
     data,
     nextState: transition.state,
+    skipped: transition.skipped,
   };
 }
 
-interface SlotInput {
-  from: string;
-  to: string;
-  amount: string;
-  signatureR8x: string;
-  signatureR8y: string;
-  signatureS: string;
-  senderPublicKeyX: string;
-  senderPublicKeyY: string;
-  senderBalance: string;
-  senderNonce: string;
-  senderSiblings: string[];
-  receiverPublicKeyX: string;
-  receiverPublicKeyY: string;
-  receiverBalance: string;
-  receiverNonce: string;
-  receiverSiblings: string[];
+const SLOT_SIGNALS = [
+  "from",
+  "to",
+  "amount",
+  "signatureR8Hi",
+  "signatureR8Lo",
+  "signatureSHi",
+  "signatureSLo",
+  "signatureR8x",
+  "signatureR8OnCurve",
+  "senderExists",
+  "senderPublicKeyX",
+  "senderPublicKeyY",
+  "senderBalance",
+  "senderNonce",
+  "senderSiblings",
+  "receiverExists",
+  "receiverPublicKeyX",
+  "receiverPublicKeyY",
+  "receiverBalance",
+  "receiverNonce",
+  "receiverSiblings",
+] as const;
+
+type SlotInput = Record<(typeof SLOT_SIGNALS)[number], string | string[]>;
+
+function paddingStep(state: L2State): TransferStep {
+  const account = state.account(0);
+  const siblings = state.siblings(0);
+  return {
+    transfer: { from: 0, to: 0, amount: 0n, signature: { R8: 0n, S: 0n } },
+    applied: false,
+    senderIndex: 0,
+    sender: account,
+    senderSiblings: siblings,
+    receiverIndex: 0,
+    receiver: account,
+    receiverSiblings: siblings,
+  };
 }
 
-/** A transfer's slot, or a padding slot: all zeros, which TransferSlot accepts when disabled. */
-function slotInput(step: TransferStep | undefined, depth: number): SlotInput {
-  const zeros = Array.from({ length: depth }, () => "0");
-  if (step === undefined) {
-    return {
-      from: "0",
-      to: "0",
-      amount: "0",
-      signatureR8x: "0",
-      signatureR8y: "0",
-      signatureS: "0",
-      senderPublicKeyX: "0",
-      senderPublicKeyY: "0",
-      senderBalance: "0",
-      senderNonce: "0",
-      senderSiblings: zeros,
-      receiverPublicKeyX: "0",
-      receiverPublicKeyY: "0",
-      receiverBalance: "0",
-      receiverNonce: "0",
-      receiverSiblings: zeros,
-    };
-  }
-  const { transfer, sender, receiver } = step;
+function accountInput(prefix: "sender" | "receiver", account: Account | undefined): Record<string, string> {
+  const shown = account ?? EMPTY_ACCOUNT;
+  return {
+    [`${prefix}Exists`]: account === undefined ? "0" : "1",
+    [`${prefix}PublicKeyX`]: shown.publicKey.x.toString(),
+    [`${prefix}PublicKeyY`]: shown.publicKey.y.toString(),
+    [`${prefix}Balance`]: shown.balance.toString(),
+    [`${prefix}Nonce`]: shown.nonce.toString(),
+  };
+}
+
+function slotInput(step: TransferStep): SlotInput {
+  const { transfer } = step;
+  const r8 = decompressionWitness(transfer.signature.R8);
   return {
     from: transfer.from.toString(),
     to: transfer.to.toString(),
     amount: transfer.amount.toString(),
-    signatureR8x: transfer.signature.R8x.toString(),
-    signatureR8y: transfer.signature.R8y.toString(),
-    signatureS: transfer.signature.S.toString(),
-    senderPublicKeyX: sender.publicKey.x.toString(),
-    senderPublicKeyY: sender.publicKey.y.toString(),
-    senderBalance: sender.balance.toString(),
-    senderNonce: sender.nonce.toString(),
+    signatureR8Hi: (transfer.signature.R8 / HALF).toString(),
+    signatureR8Lo: (transfer.signature.R8 % HALF).toString(),
+    signatureSHi: (transfer.signature.S / HALF).toString(),
+    signatureSLo: (transfer.signature.S % HALF).toString(),
+    signatureR8x: r8.x.toString(),
+    signatureR8OnCurve: r8.onCurve ? "1" : "0",
+    ...accountInput("sender", step.sender),
     senderSiblings: step.senderSiblings.map(String),
-    receiverPublicKeyX: receiver.publicKey.x.toString(),
-    receiverPublicKeyY: receiver.publicKey.y.toString(),
-    receiverBalance: receiver.balance.toString(),
-    receiverNonce: receiver.nonce.toString(),
+    ...accountInput("receiver", step.receiver),
     receiverSiblings: step.receiverSiblings.map(String),
-  };
+  } as SlotInput;
 }

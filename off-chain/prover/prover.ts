@@ -1,6 +1,5 @@
 import { buildBatchWitness, loadL2Crypto, type BatchWitness, type L2Crypto } from "../l2/index.js";
-import type { L2State } from "../l2/state.js";
-import type { SignedTransfer } from "../l2/transfer.js";
+import type { L2State, TransferToApply } from "../l2/state.js";
 import { ProofGenerationError } from "./errors.js";
 import type { BatchProof, Groth16Proof, ProofTimings } from "./types.js";
 import { WorkerPool } from "./worker-pool.js";
@@ -53,12 +52,12 @@ export class BatchProver {
   }
 
   /**
-   * Proves that applying `transfers` to `state` gives the witness's
-   * newStateRoot, bound to `proverAddress`. A batch the L2 would refuse fails
-   * at once with InvalidTransactionError (which transfer, which rule); the
-   * state passed in is never changed.
+   * Proves that applying the posted `transfers` to `state` gives the
+   * witness's newStateRoot, bound to `proverAddress`. Transfers that break a
+   * rule are proven skipped (the witness lists them); the state passed in is
+   * never changed.
    */
-  async prove(transfers: readonly SignedTransfer[], state: L2State, proverAddress: string): Promise<BatchProofResult> {
+  async prove(transfers: readonly TransferToApply[], state: L2State, proverAddress: string): Promise<BatchProofResult> {
     const witness = buildBatchWitness(this.crypto, {
       state,
       transfers,

@@ -1,5 +1,7 @@
 import { AbiCoder, getAddress, keccak256, solidityPacked } from "ethers";
 
+import type { IZkPowRollup } from "../../types/ethers-contracts/contracts/interfaces/IZkPowRollup.js";
+import { PUBLIC_SIGNALS } from "../circuits/configurations.js";
 import { toSolidityProof, type SolidityGroth16Proof } from "./solidity.js";
 import type { BatchProof } from "./types.js";
 
@@ -27,11 +29,14 @@ const SEQUENCE_PROOF_ABI =
 export function toSequenceProof(batchProofs: readonly BatchProof[]): SequenceProof {
   if (batchProofs.length === 0) throw new Error("a sequence proof needs at least one batch proof");
   const signals = batchProofs.map((batch, i) => {
-    const [oldStateRoot, newStateRoot, batchHash, prover] = batch.publicSignals.map(BigInt);
-    if (oldStateRoot === undefined || newStateRoot === undefined || batchHash === undefined || prover === undefined) {
-      throw new Error(`batch proof ${i} has ${batch.publicSignals.length} public signals; the circuit has 4`);
+    if (batch.publicSignals.length !== PUBLIC_SIGNALS.length) {
+      throw new Error(
+        `batch proof ${i} has ${batch.publicSignals.length} public signals; the circuit has ${PUBLIC_SIGNALS.length}`,
+      );
     }
-    return { oldStateRoot, newStateRoot, prover };
+    const signal = (name: (typeof PUBLIC_SIGNALS)[number]): bigint =>
+      BigInt(batch.publicSignals[PUBLIC_SIGNALS.indexOf(name)] ?? 0);
+    return { oldStateRoot: signal("oldStateRoot"), newStateRoot: signal("newStateRoot"), prover: signal("prover") };
   });
   signals.forEach((batch, i) => {
     const previous = signals[i - 1];
@@ -45,6 +50,22 @@ export function toSequenceProof(batchProofs: readonly BatchProof[]): SequencePro
     oldStateRoot: signals[0]?.oldStateRoot ?? 0n,
     newStateRoots: signals.map((batch) => batch.newStateRoot),
     proofs: batchProofs.map((batch) => toSolidityProof(batch.proof)),
+  };
+}
+
+/** The proof as the typechain bindings take it (fresh arrays of the right shape). */
+export function toContractProof(proof: SequenceProof): IZkPowRollup.SequenceProofStruct {
+  return {
+    oldStateRoot: proof.oldStateRoot,
+    newStateRoots: [...proof.newStateRoots],
+    proofs: proof.proofs.map((p) => ({
+      a: [p.a[0], p.a[1]],
+      b: [
+        [p.b[0][0], p.b[0][1]],
+        [p.b[1][0], p.b[1][1]],
+      ],
+      c: [p.c[0], p.c[1]],
+    })),
   };
 }
 

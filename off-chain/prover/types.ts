@@ -7,7 +7,7 @@ export interface Groth16Proof {
   readonly curve: string;
 }
 
-/** A proof of one batch with its public signals: oldStateRoot, newStateRoot, batchHash, prover. */
+/** A proof of one batch with its public signals (PUBLIC_SIGNALS's order). */
 export interface BatchProof {
   readonly proof: Groth16Proof;
   readonly publicSignals: readonly string[];

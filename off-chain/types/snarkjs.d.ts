@@ -132,6 +132,8 @@ declare module "snarkjs" {
       wtnsFile: FileRef,
       options?: WitnessCalculatorOptions,
     ): Promise<void>;
+    /** Every signal of a witness (`calculate`'s output), signal 0 being the constant 1. */
+    function exportJson(wtnsFile: FileRef): Promise<bigint[]>;
   }
 
   export namespace r1cs {

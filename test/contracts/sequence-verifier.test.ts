@@ -4,7 +4,7 @@ import { network } from "hardhat";
 import { getCircuitConfig, TEST_CIRCUIT } from "../../off-chain/circuits/index.js";
 import { sequenceVerifierName } from "../../off-chain/circuits/export-sequence-verifier.js";
 import { SNARK_SCALAR_FIELD } from "../../off-chain/l2/index.js";
-import type { SequenceProof } from "../../off-chain/prover/index.js";
+import { toContractProof, type SequenceProof } from "../../off-chain/prover/index.js";
 import type { ISequenceVerifier } from "../../types/ethers-contracts/contracts/interfaces/ISequenceVerifier.js";
 import { l2Fixture, PROVER } from "../helpers/l2.js";
 import { closeProver, planSequences, sequenceProof, TEST_PLAN } from "../helpers/rollup.js";
@@ -34,20 +34,26 @@ describe(`${sequenceVerifierName(verifierName)} (Groth16BatchVerifier)`, functio
     // The plan's third sequence has two batches: a two-proof sequence proof, from the second's end state.
     proof = await sequenceProof(l2, third, PROVER);
     const start = third.states[0]?.root ?? 0n;
-    rows = proof.newStateRoots.map((root, i) => [
-      i === 0 ? start : (proof.newStateRoots[i - 1] ?? 0n),
-      root,
-      third.batchHashes[i] ?? 0n,
-      BigInt(PROVER),
-    ]);
+    rows = proof.newStateRoots.map((root, i) => {
+      const commitment = third.commitments[i];
+      if (commitment === undefined) throw new Error(`no commitment ${i}`);
+      return [
+        i === 0 ? start : (proof.newStateRoots[i - 1] ?? 0n),
+        root,
+        commitment.batchHash,
+        commitment.dataPoint,
+        commitment.dataEvaluation,
+        BigInt(PROVER),
+      ];
+    });
   });
 
   after(closeProver);
 
   const solidity = (proofs: SequenceProof["proofs"]) =>
-    proofs.map((p) => ({ a: p.a, b: p.b, c: p.c }) as ISequenceVerifier.Groth16ProofStruct);
+    toContractProof({ oldStateRoot: 0n, newStateRoots: [], proofs }).proofs;
   const check = (inputs: bigint[][], proofs = proof.proofs) =>
-    verifier.verifyProofs(inputs as [bigint, bigint, bigint, bigint][], solidity(proofs));
+    verifier.verifyProofs(inputs, solidity(proofs));
 
   it("Should accept one proof exactly when the snarkjs verifier does", async function () {
     const [row] = rows;
@@ -55,7 +61,7 @@ describe(`${sequenceVerifierName(verifierName)} (Groth16BatchVerifier)`, functio
     if (row === undefined || p === undefined) throw new Error("no proof");
     expect(await check([row], [p])).to.equal(true);
     expect(await single.getFunction("verifyProof")(p.a, p.b, p.c, row)).to.equal(true);
-    const other = [row[0], row[1], row[2], (row[3] ?? 0n) + 1n] as bigint[];
+    const other = row.map((x, c) => (c === 5 ? x + 1n : x));
     expect(await check([other], [p])).to.equal(false);
     expect(await single.getFunction("verifyProof")(p.a, p.b, p.c, other)).to.equal(false);
   });
@@ -63,7 +69,7 @@ describe(`${sequenceVerifierName(verifierName)} (Groth16BatchVerifier)`, functio
   it("Should accept all proofs of a sequence in one call, and refuse the call if any one is wrong", async function () {
     expect(await check(rows)).to.equal(true);
     for (let i = 0; i < rows.length; i++) {
-      for (let j = 0; j < 4; j++) {
+      for (let j = 0; j < 6; j++) {
         const tampered = rows.map((row, r) => row.map((x, c) => (r === i && c === j ? x + 1n : x)));
         expect(await check(tampered), `input ${j} of proof ${i}`).to.equal(false);
       }

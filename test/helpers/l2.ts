@@ -29,7 +29,7 @@ export async function l2Fixture(
   chainId: bigint = TEST_CHAIN_ID,
 ): Promise<L2Fixture> {
   const crypto = await loadL2Crypto();
-  const keys = balances.map((_, i) => new L2Key(crypto.eddsa, new Uint8Array(32).fill(i + 1)));
+  const keys = balances.map((_, i) => new L2Key(new Uint8Array(32).fill(i + 1)));
   const genesis = L2State.genesis(
     crypto,
     treeDepth,

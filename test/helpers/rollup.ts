@@ -7,8 +7,21 @@ import { getCircuitConfig, TEST_CIRCUIT } from "../../off-chain/circuits/index.j
 import { BASE_CHAINS, type BaseChain } from "../../off-chain/deploy/chains.js";
 import { deployRollup } from "../../off-chain/deploy/deploy-rollup.js";
 import { DEFAULT_SETTINGS, type RollupSettings } from "../../off-chain/deploy/settings.js";
-import { batchHash, encodeBatchData, type L2State, type SignedTransfer } from "../../off-chain/l2/index.js";
-import { BatchProver, proofHash, toSequenceProof, type SequenceProof } from "../../off-chain/prover/index.js";
+import {
+  batchCommitment,
+  encodeBatchData,
+  type BatchCommitment,
+  type L2State,
+  type TransferToApply,
+} from "../../off-chain/l2/index.js";
+import {
+  BatchProver,
+  proofHash,
+  toContractProof,
+  toSequenceProof,
+  type SequenceProof,
+} from "../../off-chain/prover/index.js";
+import type { IZkPowRollup } from "../../types/ethers-contracts/contracts/interfaces/IZkPowRollup.js";
 import type { TestToken, ZkPowRollup } from "../../types/ethers-contracts/index.js";
 import { testCircuit } from "./circuit.js";
 import { l2Fixture, sign, type L2Fixture } from "./l2.js";
@@ -16,11 +29,14 @@ import { l2Fixture, sign, type L2Fixture } from "./l2.js";
 const { batchSize, treeDepth } = getCircuitConfig(TEST_CIRCUIT);
 export const TOKEN = 10n ** 18n;
 
-/** A sequence the tests post: its batches' transfers, bytes and batchHashes, and the L2 states it goes through. */
+/** A sequence the tests post: its batches' transfers, bytes and commitments, and the L2 states it goes through. */
 export interface PlannedSequence {
-  readonly batches: readonly (readonly SignedTransfer[])[];
+  readonly batches: readonly (readonly TransferToApply[])[];
   readonly data: readonly Uint8Array[];
+  /** What the sequencer posts with the data. */
   readonly batchHashes: readonly bigint[];
+  /** What the contract stores of each batch and a reveal passes back. */
+  readonly commitments: readonly BatchCommitment[];
   /** states[0] is the state before the sequence, states[i + 1] the state after batch i. */
   readonly states: readonly L2State[];
 }
@@ -35,7 +51,7 @@ export function planSequences(
 ): PlannedSequence[] {
   let state = l2.genesis;
   return plan.map((batches) => {
-    const states = [state];
+    const start = state;
     const signed = batches.map((transfers) => {
       let current = state;
       const batch = transfers.map(([from, to, amount]) => {
@@ -44,17 +60,29 @@ export function planSequences(
         return transfer;
       });
       state = current;
-      states.push(state);
       return batch;
     });
-    const data = signed.map((batch) => encodeBatchData(batch));
-    return {
-      batches: signed,
-      data,
-      batchHashes: data.map((bytes) => batchHash(l2.crypto.poseidon, l2.chainId, bytes, batchSize)),
-      states,
-    };
+    return postedSequence(l2, start, signed);
   });
+}
+
+/** A sequence of batches exactly as given (posted bytes of any kind: invalid transfers are skipped). */
+export function postedSequence(
+  l2: L2Fixture,
+  start: L2State,
+  batches: readonly (readonly TransferToApply[])[],
+): PlannedSequence {
+  const states = [start];
+  for (const batch of batches) states.push((states.at(-1) ?? start).apply(batch, l2.chainId).state);
+  const data = batches.map((batch) => encodeBatchData(batch, treeDepth));
+  const commitments = data.map((bytes) => batchCommitment(l2.crypto.poseidon, l2.chainId, bytes, batchSize, treeDepth));
+  return {
+    batches,
+    data,
+    batchHashes: commitments.map((commitment) => commitment.batchHash),
+    commitments,
+    states,
+  };
 }
 
 /** One prover per rollup chain id (a prover binds its proofs to one). */
@@ -207,7 +235,7 @@ export async function postSequences(fixture: RollupFixture, count = fixture.sequ
   const numbers: bigint[] = [];
   for (const sequence of fixture.sequences.slice(0, count)) {
     numbers.push((await fixture.rollup.lastBatch()) + 1n);
-    await fixture.rollup.connect(fixture.sequencer).sequenceBatches([...sequence.data]);
+    await fixture.rollup.connect(fixture.sequencer).sequenceBatches([...sequence.data], [...sequence.batchHashes]);
   }
   return numbers;
 }
@@ -238,9 +266,13 @@ export function reveal(
   planned: PlannedSequence,
   proof: SequenceProof,
 ) {
-  return fixture.rollup.connect(miner).revealProof(sequence, [...planned.batchHashes], {
-    oldStateRoot: proof.oldStateRoot,
-    newStateRoots: [...proof.newStateRoots],
-    proofs: proof.proofs.map((p) => ({ a: [...p.a], b: [[...p.b[0]], [...p.b[1]]], c: [...p.c] })),
-  });
+  return fixture.rollup.connect(miner).revealProof(sequence, commitmentArgs(planned), proofArgs(proof));
 }
+
+/** The batch commitments as the contract takes them. */
+export function commitmentArgs(planned: PlannedSequence): IZkPowRollup.BatchCommitmentStruct[] {
+  return planned.commitments.map((c) => ({ ...c }));
+}
+
+/** A sequence proof as the contract takes it. */
+export const proofArgs = toContractProof;

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 
 import { TEST_CIRCUIT, getCircuitConfig } from "../../off-chain/circuits/index.js";
-import { batchHash, InvalidTransactionError } from "../../off-chain/l2/index.js";
+import { batchCommitment } from "../../off-chain/l2/index.js";
 import { BatchProver, toSolidityProof, type BatchProofResult } from "../../off-chain/prover/index.js";
 import { testCircuit } from "../helpers/circuit.js";
 import { l2Fixture, OTHER_PROVER, PROVER, sign, type L2Fixture } from "../helpers/l2.js";
@@ -33,19 +33,28 @@ describe(`BatchProver (${TEST_CIRCUIT})`, function () {
     await prover.close();
   });
 
-  it("Should prove a batch whose public signals are the roots, the batchHash and the prover", async function () {
+  it("Should prove a batch whose public signals are the roots, the batch commitment and the prover", async function () {
     const { witness, publicSignals } = proven;
     expect(publicSignals).to.deep.equal(witness.publicSignals.map(String));
-    expect(BigInt(publicSignals[3] ?? "")).to.equal(BigInt(PROVER));
+    expect(publicSignals).to.have.length(6);
+    expect(BigInt(publicSignals[5] ?? "")).to.equal(BigInt(PROVER));
     expect(await prover.verify(proven)).to.equal(true);
   });
 
-  it("Should not verify the proof for another prover, another chain's batchHash or another root", async function () {
+  it("Should not verify the proof for another prover, another chain's batch commitment or another root", async function () {
     const signals = proven.publicSignals;
-    const otherChainHash = batchHash(fixture.crypto.poseidon, fixture.chainId + 1n, proven.witness.data, batchSize);
+    const other = batchCommitment(
+      fixture.crypto.poseidon,
+      fixture.chainId + 1n,
+      proven.witness.data,
+      batchSize,
+      treeDepth,
+    );
     const swaps: [number, string][] = [
-      [3, BigInt(OTHER_PROVER).toString()],
-      [2, otherChainHash.toString()],
+      [5, BigInt(OTHER_PROVER).toString()],
+      [4, other.dataEvaluation.toString()],
+      [3, other.dataPoint.toString()],
+      [2, other.batchHash.toString()],
       [1, (proven.witness.newStateRoot + 1n).toString()],
       [0, (proven.witness.oldStateRoot + 1n).toString()],
     ];
@@ -67,23 +76,23 @@ describe(`BatchProver (${TEST_CIRCUIT})`, function () {
     expect(await prover.verify(mine)).to.equal(true);
     expect(await prover.verify(theirs)).to.equal(true);
     // Same batch, same roots: only the prover differs, and a proof is not transferable.
-    expect(mine.publicSignals.slice(0, 3)).to.deep.equal(theirs.publicSignals.slice(0, 3));
+    expect(mine.publicSignals.slice(0, 5)).to.deep.equal(theirs.publicSignals.slice(0, 5));
     expect(await prover.verify({ proof: mine.proof, publicSignals: theirs.publicSignals })).to.equal(false);
   });
 
-  it("Should refuse an invalid batch before proving, naming the transfer and the rule", async function () {
+  it("Should prove a batch with an invalid transfer, which the witness names as skipped", async function () {
     const transfers = [
       sign(fixture, 0, { from: 0, to: 1, amount: 1n, nonce: 0n }),
       sign(fixture, 1, { from: 1, to: 2, amount: 1n, nonce: 5n }),
     ];
-    let failure: unknown;
-    try {
-      await prover.prove(transfers, fixture.genesis, PROVER);
-    } catch (error) {
-      failure = error;
-    }
-    expect(failure).to.be.instanceOf(InvalidTransactionError);
-    expect(failure).to.include({ index: 1, rule: "wrong-nonce" });
+    const result = await prover.prove(transfers, fixture.genesis, PROVER);
+    expect(result.witness.skipped).to.deep.include({
+      index: 1,
+      rule: "wrong-nonce",
+      detail: result.witness.skipped[0]?.detail,
+    });
+    expect(result.witness.nextState.account(1)?.nonce).to.equal(0n);
+    expect(await prover.verify(result)).to.equal(true);
   });
 
   it(`Should be accepted by the generated ${verifierName} on the EVM only for its own public signals`, async function () {
@@ -92,7 +101,7 @@ describe(`BatchProver (${TEST_CIRCUIT})`, function () {
     const { a, b, c } = toSolidityProof(proven.proof);
     const signals = proven.publicSignals.map(BigInt);
     expect(await verifier.getFunction("verifyProof")(a, b, c, signals)).to.equal(true);
-    const otherProver = [...signals.slice(0, 3), BigInt(OTHER_PROVER)];
+    const otherProver = [...signals.slice(0, 5), BigInt(OTHER_PROVER)];
     expect(await verifier.getFunction("verifyProof")(a, b, c, otherProver)).to.equal(false);
   });
 });

@@ -8,7 +8,9 @@ import {
   atBlock,
   closeProver,
   commit,
+  commitmentArgs,
   postSequences,
+  proofArgs,
   reveal,
   rollupFixture,
   sequenceProof,
@@ -31,7 +33,7 @@ describe("ZkPowRollup: administration", function () {
   describe("# access control", function () {
     it("Should let only the sequencer post sequences", async function () {
       for (const account of [f.outsider, f.admin, miner(0)]) {
-        await expect(f.rollup.connect(account).sequenceBatches([...planned().data]))
+        await expect(f.rollup.connect(account).sequenceBatches([...planned().data], [...planned().batchHashes]))
           .to.be.revertedWithCustomError(f.rollup, "AccessControlUnauthorizedAccount")
           .withArgs(account.address, await f.rollup.SEQUENCER_ROLE());
       }
@@ -108,10 +110,9 @@ describe("ZkPowRollup: administration", function () {
       await f.rollup.connect(miner(2)).requestWithdrawal(1n);
       await f.rollup.connect(f.admin).pause();
 
-      await expect(f.rollup.connect(f.sequencer).sequenceBatches([...planned().data])).to.be.revertedWithCustomError(
-        f.rollup,
-        "EnforcedPause",
-      );
+      await expect(
+        f.rollup.connect(f.sequencer).sequenceBatches([...planned().data], [...planned().batchHashes]),
+      ).to.be.revertedWithCustomError(f.rollup, "EnforcedPause");
       await expect(
         f.rollup.connect(miner(2)).commitProofHash(first, proofHash(proofs[0] ?? expect.fail(), miner(2).address)),
       ).to.be.revertedWithCustomError(f.rollup, "EnforcedPause");
@@ -162,17 +163,13 @@ describe("ZkPowRollup: administration", function () {
       await reentry(rollup.interface.encodeFunctionData("stake", [1n]), () =>
         rollup.connect(miner(0)).stake(TEST_SETTINGS.minimumStake * 3n),
       );
-      await rollup.connect(f.sequencer).sequenceBatches([...planned().data]);
+      await rollup.connect(f.sequencer).sequenceBatches([...planned().data], [...planned().batchHashes]);
       const first = 1n;
       const proof = await sequenceProof(f.l2, planned(), miner(0).address);
       await rollup.connect(miner(0)).commitProofHash(first, proofHash(proof, miner(0).address));
       const start = await f.helpers.time.latestBlock();
       await atBlock(f, start + f.commitWindow);
-      await rollup.connect(miner(0)).revealProof(first, [...planned().batchHashes], {
-        oldStateRoot: proof.oldStateRoot,
-        newStateRoots: [...proof.newStateRoots],
-        proofs: proof.proofs.map((p) => ({ a: [...p.a], b: [[...p.b[0]], [...p.b[1]]], c: [...p.c] })),
-      });
+      await rollup.connect(miner(0)).revealProof(first, commitmentArgs(planned()), proofArgs(proof));
       await atBlock(f, start + f.commitWindow + 2 * f.revealWindow);
       const balance = await hostile.balanceOf(address);
       await reentry(rollup.interface.encodeFunctionData("claimReward", [first]), () =>

@@ -75,7 +75,7 @@ describe("ZkPowRollup: the two-step commit", function () {
       const backed = Number(stake / perCommit);
       const sequences: bigint[] = [];
       for (let i = 0; i <= backed; i++) {
-        await f.rollup.connect(f.sequencer).sequenceBatches([...planned().data]);
+        await f.rollup.connect(f.sequencer).sequenceBatches([...planned().data], [...planned().batchHashes]);
         sequences.push(await f.rollup.lastBatch());
       }
       for (const sequence of sequences.slice(0, backed)) {
@@ -205,7 +205,7 @@ describe("ZkPowRollup: the two-step commit", function () {
 
     it("Should penalise a proof for the wrong sequence", async function () {
       // Sequence 2 carries the same bytes as sequence 1, but starts from sequence 1's new root.
-      await f.rollup.connect(f.sequencer).sequenceBatches([...planned().data]);
+      await f.rollup.connect(f.sequencer).sequenceBatches([...planned().data], [...planned().batchHashes]);
       const second = first + 1n;
       const start = await commit(f, miner(0), first, await proofOf(0));
       await atBlock(f, start + f.commitWindow);
