@@ -28,8 +28,8 @@ import {
 } from "../test/helpers/rollup.js";
 
 const RESULTS = fileURLToPath(new URL("./results/griefing.json", import.meta.url));
-/** Blocks the honest miner needs after posting before its proofs are ready (96 s at 12 s a block). */
-const PROVING_BLOCKS = 8;
+/** Blocks the honest miner needs after the first posting before its proofs are ready (144 s at 12 s a block). */
+const PROVING_BLOCKS = 12;
 /** Calls are checked in the block the transaction would be mined in. */
 const PENDING = { blockTag: "pending" } as const;
 /** The run ends if nothing is verified by then. */

@@ -860,7 +860,10 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
                 // A proof is 8 words: a (2), b (4), c (2).
                 let p := add(proofs.offset, shl(8, i))
                 ok := and(
-                    and(lt(calldataload(add(roots.offset, shl(5, i))), _SNARK_SCALAR_FIELD), onTwistG2(add(p, 0x40), q)),
+                    and(
+                        lt(calldataload(add(roots.offset, shl(5, i))), _SNARK_SCALAR_FIELD),
+                        onTwistG2(add(p, 0x40), q)
+                    ),
                     and(
                         onCurveG1(calldataload(p), calldataload(add(p, 0x20)), q),
                         onCurveG1(calldataload(add(p, 0xc0)), calldataload(add(p, 0xe0)), q)
@@ -885,7 +888,10 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
         uint256 proofs = proof.proofs.length;
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            if and(eq(calldataload(add(proof, 0x20)), 0x60), eq(calldataload(add(proof, 0x40)), add(0x80, shl(5, roots)))) {
+            if and(
+                eq(calldataload(add(proof, 0x20)), 0x60),
+                eq(calldataload(add(proof, 0x40)), add(0x80, shl(5, roots)))
+            ) {
                 // The tuple: 3 head words, the roots' length and roots, the proofs' length and 8 words per proof.
                 let size := shl(5, add(add(5, roots), shl(3, proofs)))
                 let m := mload(0x40)

@@ -25,12 +25,41 @@ type Action =
 const miner = fc.nat(2);
 const sequence = fc.nat(2);
 const action: fc.Arbitrary<Action> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("commit" as const), miner, sequence, proof: fc.constantFrom("own" as const, "stolen" as const, "malformed" as const) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant("commit" as const),
+      miner,
+      sequence,
+      proof: fc.constantFrom("own" as const, "stolen" as const, "malformed" as const),
+    }),
+  },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("reveal" as const), miner, sequence }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom("settle" as const, "withdrawCommit" as const, "claim" as const), miner, sequence }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom("stake" as const, "requestWithdrawal" as const), miner, amount: fc.integer({ min: 1, max: 200 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constantFrom("settle" as const, "withdrawCommit" as const, "claim" as const),
+      miner,
+      sequence,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constantFrom("stake" as const, "requestWithdrawal" as const),
+      miner,
+      amount: fc.integer({ min: 1, max: 200 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom("withdraw" as const, "emergencyExit" as const), miner }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("economics" as const), missed: fc.integer({ min: 1, max: 40 }), extra: fc.integer({ min: 0, max: 40 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("economics" as const),
+      missed: fc.integer({ min: 1, max: 40 }),
+      extra: fc.integer({ min: 0, max: 40 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("emergency" as const) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("mine" as const), blocks: fc.integer({ min: 1, max: 30 }) }) },
 );

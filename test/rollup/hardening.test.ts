@@ -146,7 +146,9 @@ describe("ZkPowRollup: hardening", function () {
       await commit(f, miner(2), first, p2 ?? expect.fail());
       const { minimumStake, batchFee, missedProofPenalty, invalidProofPenalty } = f.settings;
       // Raised penalties do not reach open commits.
-      await f.rollup.connect(f.admin).setEconomics(minimumStake, 100n * missedProofPenalty, 100n * invalidProofPenalty, batchFee);
+      await f.rollup
+        .connect(f.admin)
+        .setEconomics(minimumStake, 100n * missedProofPenalty, 100n * invalidProofPenalty, batchFee);
       await atBlock(f, start + f.commitWindow);
       await expect(reveal(f, miner(0), first, plan(0), p1 ?? expect.fail()))
         .to.emit(f.rollup, "ProofRejected")
