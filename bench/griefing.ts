@@ -107,8 +107,18 @@ async function run(f: RollupFixture, attack: boolean): Promise<Outcome> {
       }
       if (committed.get(i) === round && round > 0n) {
         const send = () => reveal(f, honest, sequence, planned, proof);
-        const args = [sequence, [...planned.batchHashes], proofArgs(proof)] as const;
-        if (await succeeds(() => rollup.connect(honest).revealProof.staticCall(...args, PENDING))) {
+        const check = () =>
+          rollup.connect(honest).revealProof.staticCall(
+            sequence,
+            [...planned.batchHashes],
+            {
+              oldStateRoot: proof.oldStateRoot,
+              newStateRoots: [...proof.newStateRoots],
+              proofs: proof.proofs.map((p) => ({ a: [...p.a], b: [[...p.b[0]], [...p.b[1]]], c: [...p.c] })),
+            },
+            PENDING,
+          );
+        if (await succeeds(check)) {
           const receipt = await (await send()).wait();
           verifiedAt[i] = receipt?.blockNumber ?? 0;
           acted = true;
@@ -136,14 +146,6 @@ async function run(f: RollupFixture, attack: boolean): Promise<Outcome> {
     attackerCost: cost.toString(),
     attackerCostTokens: Number(cost / TOKEN),
     honestStakeChange: ((await stakeOf(honest.address)) - honestBefore).toString(),
-  };
-}
-
-function proofArgs(proof: SequenceProof) {
-  return {
-    oldStateRoot: proof.oldStateRoot,
-    newStateRoots: [...proof.newStateRoots],
-    proofs: proof.proofs.map((p) => ({ a: [...p.a], b: [[...p.b[0]], [...p.b[1]]], c: [...p.c] })),
   };
 }
 

@@ -32,6 +32,12 @@ interface IZkPowRollup {
         uint64 revealWindow;
         /// @notice Blocks a stake withdrawal waits after it is requested.
         uint64 unbondingDelay;
+        /// @notice Blocks the oldest unverified sequence may wait (since it was posted or its predecessor verified)
+        /// before anyone may put the rollup in the emergency state.
+        uint64 emergencyTimeout;
+        /// @notice Blocks between scheduling a verifier upgrade and applying it; at least unbondingDelay +
+        /// commitWindow + 2 * revealWindow, so that a miner who disagrees can leave with its stake first.
+        uint64 verifierUpgradeDelay;
         /// @notice The stake a miner needs to commit.
         uint256 minimumStake;
         /// @notice Taken from a miner who committed and never delivered a valid proof.
@@ -44,12 +50,6 @@ interface IZkPowRollup {
         IERC20 token;
         /// @notice Checks the batch proofs of a sequence (the verifier in force: see {scheduleVerifierUpgrade}).
         ISequenceVerifier verifier;
-        /// @notice Blocks the oldest unverified sequence may wait (since it was posted or its predecessor verified)
-        /// before anyone may put the rollup in the emergency state.
-        uint64 emergencyTimeout;
-        /// @notice Blocks between scheduling a verifier upgrade and applying it; at least unbondingDelay +
-        /// commitWindow + 2 * revealWindow, so that a miner who disagrees can leave with its stake first.
-        uint64 verifierUpgradeDelay;
     }
 
     /// @notice The proof of a sequence of n batches, as the miner's FinalProofTask produces it.

@@ -15,6 +15,13 @@ import {
 /** The BN254 base field modulus. */
 const BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 
+/** A batch proof whose points a test may change. */
+interface BatchProof {
+  a: [bigint, bigint];
+  b: [[bigint, bigint], [bigint, bigint]];
+  c: [bigint, bigint];
+}
+
 enum Status {
   None,
   Committed,
@@ -47,9 +54,9 @@ describe("ZkPowRollup: hardening", function () {
     return receipt?.blockNumber ?? expect.fail("not mined");
   }
 
-  /** A copy of a proof with one batch proof's points changed. */
-  function tampered(proof: SequenceProof, change: (p: SequenceProof["proofs"][number]) => void): SequenceProof {
-    const proofs = proof.proofs.map((p) => ({
+  /** A copy of a proof with its first batch proof's points changed. */
+  function tampered(proof: SequenceProof, change: (p: BatchProof) => void): SequenceProof {
+    const proofs = proof.proofs.map((p): BatchProof => ({
       a: [...p.a] as [bigint, bigint],
       b: [[...p.b[0]], [...p.b[1]]] as [[bigint, bigint], [bigint, bigint]],
       c: [...p.c] as [bigint, bigint],
@@ -180,9 +187,9 @@ describe("ZkPowRollup: hardening", function () {
 
   describe("# malformed reveals", function () {
     for (const [what, change] of [
-      ["a G2 point off the twist", (p: SequenceProof["proofs"][number]) => (p.b[0][0] = (p.b[0][0] + 1n) % BASE_FIELD)],
-      ["a G1 point off the curve", (p: SequenceProof["proofs"][number]) => (p.a[1] = (p.a[1] + 1n) % BASE_FIELD)],
-      ["a coordinate beyond the base field", (p: SequenceProof["proofs"][number]) => (p.c[0] = p.c[0] + BASE_FIELD)],
+      ["a G2 point off the twist", (p: BatchProof) => (p.b[0][0] = (p.b[0][0] + 1n) % BASE_FIELD)],
+      ["a G1 point off the curve", (p: BatchProof) => (p.a[1] = (p.a[1] + 1n) % BASE_FIELD)],
+      ["a coordinate beyond the base field", (p: BatchProof) => (p.c[0] = p.c[0] + BASE_FIELD)],
     ] as const) {
       it(`Should penalise a proof with ${what} as an invalid proof, without calling the verifier`, async function () {
         const [first] = (await postSequences(f, 1)) as [bigint];
