@@ -54,15 +54,14 @@ describe("ZkPowRollup: hardening", function () {
     return receipt?.blockNumber ?? expect.fail("not mined");
   }
 
-  /** A copy of a proof with its first batch proof's points changed. */
-  function tampered(proof: SequenceProof, change: (p: BatchProof) => void): SequenceProof {
+  /** A copy of a proof with the points of its batch proof `index` changed. */
+  function tampered(proof: SequenceProof, index: number, change: (p: BatchProof) => void): SequenceProof {
     const proofs = proof.proofs.map((p): BatchProof => ({
       a: [...p.a] as [bigint, bigint],
       b: [[...p.b[0]], [...p.b[1]]] as [[bigint, bigint], [bigint, bigint]],
       c: [...p.c] as [bigint, bigint],
     }));
-    const first = proofs[0] ?? expect.fail("no batch proof");
-    change(first);
+    change(proofs[index] ?? expect.fail("no batch proof"));
     return { ...proof, proofs };
   }
 
@@ -192,14 +191,18 @@ describe("ZkPowRollup: hardening", function () {
       ["a coordinate beyond the base field", (p: BatchProof) => (p.c[0] = p.c[0] + BASE_FIELD)],
     ] as const) {
       it(`Should penalise a proof with ${what} as an invalid proof, without calling the verifier`, async function () {
-        const [first] = (await postSequences(f, 1)) as [bigint];
-        const bad = tampered(await proofOf(0, 0), change);
-        const start = await commit(f, miner(0), first, bad);
+        const [first, second, third] = (await postSequences(f, 3)) as [bigint, bigint, bigint];
+        await prove(first, 0);
+        await prove(second, 1);
+        // The second batch proof of the two-batch sequence: the verifier weighs it with a precompile call (the
+        // first has weight 1, and the verifier checks its points without one).
+        const bad = tampered(await proofOf(2, 0), 1, change);
+        const start = await commit(f, miner(0), third, bad);
         await atBlock(f, start + f.commitWindow);
-        const tx = reveal(f, miner(0), first, plan(0), bad);
+        const tx = reveal(f, miner(0), third, plan(2), bad);
         await expect(tx)
           .to.emit(f.rollup, "ProofRejected")
-          .withArgs(first, 1, miner(0).address, f.settings.invalidProofPenalty);
+          .withArgs(third, 1, miner(0).address, f.settings.invalidProofPenalty);
         // A failing precompile would have burnt all the gas the verifier was given.
         const receipt = await (await tx).wait();
         expect(receipt?.gasUsed).to.be.below(150_000n);
