@@ -16,6 +16,9 @@ import {BatchHash} from "./libraries/BatchHash.sol";
 /// @notice See {IZkPowRollup}. docs/protocol.md states the rules this contract enforces.
 /// @dev The reentrancy guard lives in transient storage (EIP-1153: Ethereum since Cancun, BNB Chain since Haber,
 /// Polygon PoS since Napoli). revealProof has none: its only external call is a STATICCALL to the verifier.
+// State variables are packed into slots by hand (the hot ones with Pausable's flag, which only top-level variables
+// can share): grouping them into structs to please the count would break the packing.
+// solhint-disable-next-line max-states-count
 contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
@@ -38,16 +41,28 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
     uint64 private immutable _commitWindow;
     uint64 private immutable _revealWindow;
     uint64 private immutable _unbondingDelay;
+    uint64 private immutable _emergencyTimeout;
+    uint64 private immutable _verifierUpgradeDelay;
     IERC20 private immutable _token;
+    /// @dev The verifier the rollup was deployed with; after an upgrade, `_upgradedVerifier` (flag `_UPGRADED`).
     ISequenceVerifier private immutable _verifier;
 
-    // The economics. A commit reads the pause flag, the minimum stake and the invalid-proof penalty: declared first
-    // and sized to fit, they share one slot with Pausable's `_paused` flag (1 byte + 15 + 16), which state variables
-    // of derived contracts pack into. uint120 still holds 10^18 tokens of 18 decimals.
-    uint120 private _minimumStake;
-    uint128 private _invalidProofPenalty;
+    // The economics. A commit reads the pause flag, the minimum stake, the invalid-proof penalty and the economics
+    // epoch: declared first and sized to fit, they share one slot with Pausable's `_paused` flag (1 byte + 12 + 12 +
+    // 3 + 3), which state variables of derived contracts pack into. uint96 still holds 7 * 10^10 tokens of 18
+    // decimals.
+    uint96 private _minimumStake;
+    uint96 private _invalidProofPenalty;
+    /// @dev Bumped by every change of the penalties, every emergency and every verifier upgrade; a commit records
+    /// the epoch it was made in, and pays the penalties of that epoch.
+    uint24 private _epoch;
+    /// @dev Commits of an epoch below this one were made before the last emergency or verifier upgrade: they cost
+    /// nothing.
+    uint24 private _forgivenBelow;
     uint128 private _missedProofPenalty;
     uint128 private _batchFee;
+    /// @dev The missed-proof penalty of each epoch (the invalid one is in each commit's record).
+    mapping(uint24 epoch => uint256 penalty) private _missedPenaltyOf;
 
     /// @dev One storage slot: everything a commit and a reveal read and write about the sequence. 48 bits hold
     /// any batch or block number for millions of years at a block per second.
@@ -73,17 +88,21 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
         Reward reward;
     }
 
-    /// @dev The first slot is all a commit touches.
+    /// @dev The first slot is all a commit touches. `backing` is the sum of the invalid-proof penalties (fixed at
+    /// commit) of the open commits: what they can still cost.
     struct Miner {
-        uint128 stake;
-        uint64 openCommits;
-        uint64 unbondingEnd;
+        uint96 stake;
+        uint32 openCommits;
+        uint128 backing;
         uint128 unbonding;
+        uint64 unbondingEnd;
     }
 
     mapping(uint64 sequence => Sequence) private _sequences;
-    /// @dev The commit record: the proofHash's upper 248 bits with the CommitStatus in the low byte, so a commit
-    /// writes one slot. 248 bits keep a preimage search at 2^248 work.
+    /// @dev The commit record, one slot: the proofHash's upper 128 bits, the commit's backing (its invalid-proof
+    /// penalty, 96 bits), its economics epoch (24 bits), an opener flag (0x80) and the CommitStatus (low 4 bits). A
+    /// preimage search for 128 bits is 2^128 work; a collision (2^64) gains nothing, since both proofs would be the
+    /// committer's own.
     mapping(uint64 sequence => mapping(uint32 round => mapping(address miner => bytes32 record))) private _commits;
     mapping(address miner => Miner) private _miners;
 
@@ -92,8 +111,28 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
     // of carry are 5 * 10^15 tokens of 18 decimals.
     uint48 private _lastBatch;
     uint48 private _lastVerifiedBatch;
+    /// @dev The block since which the oldest unverified sequence waits: its predecessor's verification, its posting
+    /// if later (nothing was pending), or the end of the last emergency. Its commit window starts no earlier.
     uint48 private _lastVerifiedAt;
-    uint112 private _carry;
+    uint104 private _carry;
+    /// @dev `_EMERGENCY` and `_UPGRADED`: in the slot a reveal reads anyway.
+    uint8 private _flags;
+
+    uint8 private constant _EMERGENCY = 1;
+    uint8 private constant _UPGRADED = 2;
+    /// @dev The commit record's parts (see `_commits`).
+    uint256 private constant _HASH_MASK = type(uint256).max << 128;
+    uint256 private constant _STATUS_MASK = 0x0f;
+    uint256 private constant _OPENER = 0x80;
+    /// @dev The BN254 base field modulus (point coordinates live below it).
+    uint256 private constant _BASE_FIELD =
+        21888242871839275222246405745257275088696311157297823662689037894645226208583;
+
+    // Emergency state and verifier upgrade: cold paths, one slot each.
+    ISequenceVerifier private _upgradedVerifier;
+    uint48 private _emergencySince;
+    ISequenceVerifier private _pendingVerifier;
+    uint48 private _pendingVerifierAt;
 
     /// @param config The deployment's configuration (see {IZkPowRollup-Config}).
     /// @param genesisStateRoot The L2's genesis state root.
@@ -108,6 +147,11 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
         if (config.revealWindow == 0) revert InvalidConfig("revealWindow");
         if (address(config.token) == address(0)) revert InvalidConfig("token");
         if (address(config.verifier) == address(0)) revert InvalidConfig("verifier");
+        if (config.emergencyTimeout == 0) revert InvalidConfig("emergencyTimeout");
+        if (
+            uint256(config.verifierUpgradeDelay) <
+            uint256(config.unbondingDelay) + config.commitWindow + 2 * uint256(config.revealWindow)
+        ) revert InvalidConfig("verifierUpgradeDelay");
         if (genesisStateRoot >= _SNARK_SCALAR_FIELD) revert InvalidConfig("genesisStateRoot");
         if (admin == address(0)) revert InvalidConfig("admin");
 
@@ -119,6 +163,8 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
         _commitWindow = config.commitWindow;
         _revealWindow = config.revealWindow;
         _unbondingDelay = config.unbondingDelay;
+        _emergencyTimeout = config.emergencyTimeout;
+        _verifierUpgradeDelay = config.verifierUpgradeDelay;
         _token = config.token;
         _verifier = config.verifier;
         _setEconomics(config.minimumStake, config.missedProofPenalty, config.invalidProofPenalty, config.batchFee);
@@ -141,6 +187,7 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
         uint256 count = batches.length;
         if (count == 0 || count > _maxBatchesPerSequence) revert SequenceLengthOutOfRange(count);
         if (batchHashes.length != count) revert BatchHashCountMismatch(count, batchHashes.length);
+        _startHeadClock();
 
         BatchCommitment[] memory commitments = new BatchCommitment[](count);
         for (uint256 i = 0; i < count; ++i) {
@@ -199,7 +246,7 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
         if (core.verifiedAt != 0) revert SequenceAlreadyVerified(sequence);
 
         Miner storage miner = _miners[msg.sender];
-        uint256 required = _requiredStake(miner.openCommits);
+        uint256 required = _requiredStake(miner.backing);
         if (miner.stake < required) revert InsufficientStake(miner.stake, required);
 
         // Within T1 the round cannot have failed: only past it is the (costlier) failure check needed.
@@ -209,20 +256,23 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
             core.round += 1;
             core.commitStart = block.number.toUint48();
             stored.core = core;
-        } else if (block.number >= core.commitStart + _commitWindow) {
+        } else if (block.number >= core.commitStart + _commitWindow && _commitWindowClosed(sequence, core)) {
             revert CommitWindowClosed(sequence, core.round);
         }
         mapping(address => bytes32) storage roundCommits = _commits[sequence][core.round];
         if (roundCommits[msg.sender] != 0) revert AlreadyCommitted(sequence, core.round);
 
-        roundCommits[msg.sender] = _record(proofHash, CommitStatus.Committed);
+        uint256 backing = _invalidProofPenalty;
+        roundCommits[msg.sender] = _newRecord(proofHash, backing, opened);
         miner.openCommits += 1;
+        miner.backing += uint128(backing);
         if (opened) emit RoundOpened(sequence, core.round, uint64(core.commitStart));
         emit ProofHashCommitted(sequence, core.round, msg.sender, proofHash);
     }
 
     /// @inheritdoc IZkPowRollup
     function revealProof(uint64 sequence, BatchCommitment[] calldata batches, SequenceProof calldata proof) external {
+        _requireNoEmergency();
         Sequence storage stored = _sequences[sequence];
         SequenceCore memory core = stored.core;
         if (core.lastBatch == 0) revert UnknownSequence(sequence);
@@ -240,16 +290,15 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
             }
         }
         uint256 batchCount = core.lastBatch - sequence + 1;
-        if (proof.proofs.length != batchCount || proof.newStateRoots.length != batchCount) {
-            revert ProofShapeMismatch(batchCount, proof.proofs.length, proof.newStateRoots.length);
-        }
+        // A proof of the wrong shape or with a malformed encoding cannot verify: an invalid proof, found cheaply.
+        bool wellFormed = _wellFormed(proof, batchCount);
 
-        _miners[msg.sender].openCommits -= 1;
         // A proof from another root than the sequence's is a proof of something else: it does not count.
-        if (proof.oldStateRoot != oldStateRoot || !_verify(batches, proof, msg.sender)) {
+        if (!wellFormed || proof.oldStateRoot != oldStateRoot || !_verify(batches, proof, msg.sender)) {
             // The record's upper bits are the proofHash (checked above): only the status changes.
             _commits[sequence][core.round][msg.sender] = _record(record, CommitStatus.ProofInvalid);
-            uint256 penalty = _takePenalty(_miners[msg.sender], _invalidProofPenalty);
+            _release(_miners[msg.sender], record);
+            uint256 penalty = _takePenalty(_miners[msg.sender], _penaltyOf(record, true));
             // Reveals end before the split, so the penalty always joins this sequence's reward.
             stored.reward.amount += penalty.toUint128();
             emit ProofRejected(sequence, core.round, msg.sender, penalty);
@@ -335,8 +384,11 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
 
         _commits[sequence][round][miner] = _record(record, CommitStatus.Missed);
         Miner storage minerStake = _miners[miner];
-        minerStake.openCommits -= 1;
-        uint256 penalty = _takePenalty(minerStake, _missedProofPenalty);
+        _release(minerStake, record);
+        // The opener of a round that failed pays the invalid-proof penalty: opening T1 with nothing to reveal is
+        // how a round is griefed (docs/protocol.md).
+        bool failed = round < core.round || core.verifiedAt == 0;
+        uint256 penalty = _takePenalty(minerStake, _penaltyOf(record, failed && uint256(record) & _OPENER != 0));
         if (stored.reward.split) {
             _addToCarry(penalty);
         } else {
@@ -370,8 +422,24 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
         }
         amount = reward.amount;
         _commits[sequence][core.round][msg.sender] = _record(record, CommitStatus.RewardClaimed);
+        // A valid proof's commit closes here, not at the reveal: the reveal stays within its gas target.
+        _release(_miners[msg.sender], record);
         emit RewardClaimed(sequence, msg.sender, amount);
         if (amount > 0) _token.safeTransfer(msg.sender, amount);
+    }
+
+    /// @inheritdoc IZkPowRollup
+    function withdrawCommit(uint64 sequence) external {
+        SequenceCore memory core = _sequences[sequence].core;
+        bytes32 record = _commits[sequence][core.round][msg.sender];
+        if (_status(record) != CommitStatus.Committed) revert NoOpenCommit(sequence, core.round, msg.sender);
+        // Sequences verify in order: the predecessor is pending iff the last verified batch is below it.
+        bool waiting = core.verifiedAt == 0 && uint64(_lastVerifiedBatch) + 1 < sequence;
+        if (!waiting && _penaltyOf(record, true) != 0) revert CommitNotWithdrawable(sequence, core.round, msg.sender);
+
+        _commits[sequence][core.round][msg.sender] = _record(record, CommitStatus.Withdrawn);
+        _release(_miners[msg.sender], record);
+        emit CommitWithdrawn(sequence, core.round, msg.sender);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -383,7 +451,7 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
         if (amount == 0) revert InvalidAmount(0, 0);
         Miner storage miner = _miners[msg.sender];
         uint256 staked = miner.stake + amount;
-        miner.stake = staked.toUint128();
+        miner.stake = staked.toUint96();
         emit Staked(msg.sender, amount, staked);
         _token.safeTransferFrom(msg.sender, address(this), amount);
     }
@@ -394,7 +462,7 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
         if (amount == 0 || amount > miner.stake) revert InvalidAmount(amount, miner.stake);
         // Cannot underflow: amount <= miner.stake was checked above.
         unchecked {
-            miner.stake -= uint128(amount);
+            miner.stake -= uint96(amount);
         }
         miner.unbonding += amount.toUint128();
         uint64 unbondingEnd = uint64(block.number) + _unbondingDelay;
@@ -405,11 +473,17 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
     /// @inheritdoc IZkPowRollup
     function withdraw() external nonReentrant returns (uint256 amount) {
         Miner storage miner = _miners[msg.sender];
-        amount = miner.unbonding;
-        if (amount == 0) revert InvalidAmount(0, 0);
+        uint256 unbonding = miner.unbonding;
+        if (unbonding == 0) revert InvalidAmount(0, 0);
         if (block.number < miner.unbondingEnd) revert StillUnbonding(miner.unbondingEnd);
-        if (miner.openCommits != 0) revert CommitsStillOpen(miner.openCommits);
-        miner.unbonding = 0;
+        // Penalties come from stake first: unbonding stake backs only what the stake does not cover.
+        uint256 needed = miner.backing > miner.stake ? miner.backing - miner.stake : 0;
+        if (unbonding <= needed) revert CommitsStillOpen(miner.openCommits);
+        // Cannot underflow: unbonding > needed was checked above.
+        unchecked {
+            amount = unbonding - needed;
+        }
+        miner.unbonding = uint128(needed);
         emit Withdrawn(msg.sender, amount);
         _token.safeTransfer(msg.sender, amount);
     }
@@ -435,7 +509,94 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
 
     /// @inheritdoc IZkPowRollup
     function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _requireNoEmergency();
         _unpause();
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Emergency state and verifier upgrade
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IZkPowRollup
+    function enterEmergency() external {
+        _requireNoEmergency();
+        if (!hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+            uint64 dueAt = _emergencyDueAt();
+            if (dueAt == 0 || block.number < dueAt) revert EmergencyNotDue(dueAt);
+        }
+        _flags |= _EMERGENCY;
+        _emergencySince = block.number.toUint48();
+        _forgiveOpenCommits();
+        emit EmergencyEntered(msg.sender);
+        if (!paused()) _pause();
+    }
+
+    /// @inheritdoc IZkPowRollup
+    function leaveEmergency() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (_flags & _EMERGENCY == 0) revert NotInEmergency();
+        _flags &= ~_EMERGENCY;
+        // The oldest unverified sequence gets whole windows again: no reveal could be made during the emergency.
+        _lastVerifiedAt = block.number.toUint48();
+        emit EmergencyLeft();
+        if (paused()) _unpause();
+    }
+
+    /// @inheritdoc IZkPowRollup
+    function emergencyExit() external nonReentrant returns (uint256 amount) {
+        if (_flags & _EMERGENCY == 0) revert NotInEmergency();
+        Miner storage miner = _miners[msg.sender];
+        amount = uint256(miner.stake) + miner.unbonding;
+        if (amount == 0) revert InvalidAmount(0, 0);
+        // Its open commits were made before the emergency: they cost nothing (`_forgivenBelow`).
+        miner.stake = 0;
+        miner.unbonding = 0;
+        emit EmergencyExit(msg.sender, amount);
+        _token.safeTransfer(msg.sender, amount);
+    }
+
+    /// @inheritdoc IZkPowRollup
+    function scheduleVerifierUpgrade(ISequenceVerifier verifier) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (address(verifier) == address(0)) revert InvalidConfig("verifier");
+        uint64 activatesAt = uint64(block.number) + _verifierUpgradeDelay;
+        _pendingVerifier = verifier;
+        _pendingVerifierAt = uint256(activatesAt).toUint48();
+        emit VerifierUpgradeScheduled(verifier, activatesAt);
+    }
+
+    /// @inheritdoc IZkPowRollup
+    function cancelVerifierUpgrade() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        ISequenceVerifier verifier = _pendingVerifier;
+        if (address(verifier) == address(0)) revert NoVerifierUpgrade();
+        delete _pendingVerifier;
+        delete _pendingVerifierAt;
+        emit VerifierUpgradeCancelled(verifier);
+    }
+
+    /// @inheritdoc IZkPowRollup
+    function applyVerifierUpgrade() external {
+        ISequenceVerifier verifier = _pendingVerifier;
+        if (address(verifier) == address(0)) revert NoVerifierUpgrade();
+        if (block.number < _pendingVerifierAt) revert VerifierUpgradeNotDue(uint64(_pendingVerifierAt));
+        ISequenceVerifier previous = _currentVerifier();
+        _upgradedVerifier = verifier;
+        _flags |= _UPGRADED;
+        delete _pendingVerifier;
+        delete _pendingVerifierAt;
+        // Proofs committed for the old verifier need not verify with the new one: those commits cost nothing.
+        _forgiveOpenCommits();
+        emit VerifierUpgraded(previous, verifier);
+    }
+
+    /// @inheritdoc IZkPowRollup
+    function pendingVerifierUpgrade() external view returns (ISequenceVerifier verifier, uint64 activatesAt) {
+        verifier = _pendingVerifier;
+        activatesAt = _pendingVerifierAt;
+    }
+
+    /// @inheritdoc IZkPowRollup
+    function emergencyState() external view returns (bool active, uint64 since) {
+        active = _flags & _EMERGENCY != 0;
+        since = _emergencySince;
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -457,7 +618,9 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
             invalidProofPenalty: _invalidProofPenalty,
             batchFee: _batchFee,
             token: _token,
-            verifier: _verifier
+            verifier: _currentVerifier(),
+            emergencyTimeout: _emergencyTimeout,
+            verifierUpgradeDelay: _verifierUpgradeDelay
         });
     }
 
@@ -491,7 +654,8 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
             stake: stored.stake,
             unbonding: stored.unbonding,
             unbondingEnd: stored.unbondingEnd,
-            openCommits: stored.openCommits
+            openCommits: stored.openCommits,
+            backing: stored.backing
         });
     }
 
@@ -535,29 +699,37 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
         uint256 invalidProofPenalty,
         uint256 batchFee
     ) private {
-        if (invalidProofPenalty < missedProofPenalty) revert InvalidConfig("invalidProofPenalty");
-        _minimumStake = minimumStake.toUint120();
-        _missedProofPenalty = missedProofPenalty.toUint128();
-        _invalidProofPenalty = invalidProofPenalty.toUint128();
+        if (minimumStake == 0) revert InvalidConfig("minimumStake");
+        if (missedProofPenalty == 0) revert InvalidConfig("missedProofPenalty");
+        if (invalidProofPenalty < missedProofPenalty || invalidProofPenalty > type(uint96).max) {
+            revert InvalidConfig("invalidProofPenalty");
+        }
+        _minimumStake = minimumStake.toUint96();
+        _missedProofPenalty = uint128(missedProofPenalty);
+        _invalidProofPenalty = uint96(invalidProofPenalty);
         _batchFee = batchFee.toUint128();
+        // Open commits keep the penalties of their epoch; commits from now on take these.
+        _nextEpoch();
         emit EconomicsUpdated(minimumStake, missedProofPenalty, invalidProofPenalty, batchFee);
     }
 
     /// @dev A commit needs the minimum stake, and stake that covers the worst penalty of every open commit
     /// plus this one: no miner promises more than its stake can answer for.
-    function _requiredStake(uint64 openCommits) private view returns (uint256) {
-        uint256 backing = uint256(_invalidProofPenalty) * (uint256(openCommits) + 1);
+    function _requiredStake(uint256 backing) private view returns (uint256) {
+        backing += _invalidProofPenalty;
         return backing > _minimumStake ? backing : _minimumStake;
     }
 
-    /// @dev The reveal window opens when T1 has ended and the preceding sequence is verified (its new state root is
-    /// this one's old root), whichever comes last: T2 never runs while a predecessor is pending, so no miner is
-    /// penalised for another sequence's delay. Only meaningful for an unverified sequence with an open round.
+    /// @dev The reveal window opens when T1 has ended. T1 starts at the round's first commit or when the preceding
+    /// sequence is verified (its new state root is this one's old root), whichever comes last (or at the end of an
+    /// emergency): neither T1 nor T2 runs while a predecessor is pending, so no miner is penalised for another
+    /// sequence's delay, and a commit made early cannot close T1 before anyone could prove. Only meaningful for an
+    /// unverified sequence with an open round; `open` is false while the predecessor is pending.
     function _revealStart(uint64 sequence, SequenceCore memory core) private view returns (uint64 start, bool open) {
         if (uint64(_lastVerifiedBatch) + 1 != sequence) return (0, false);
-        uint64 commitEnd = uint64(core.commitStart) + _commitWindow;
-        uint64 predecessorVerifiedAt = _lastVerifiedAt;
-        start = commitEnd > predecessorVerifiedAt ? commitEnd : predecessorVerifiedAt;
+        uint64 commitStart = core.commitStart;
+        uint64 headSince = _lastVerifiedAt;
+        start = (commitStart > headSince ? commitStart : headSince) + _commitWindow;
         open = true;
     }
 
@@ -591,38 +763,202 @@ contract ZkPowRollup is IZkPowRollup, AccessControl, Pausable, ReentrancyGuardTr
             ];
             previousRoot = proof.newStateRoots[i];
         }
-        return _verifier.verifyProofs(inputs, proof.proofs);
+        return _currentVerifier().verifyProofs(inputs, proof.proofs);
     }
 
     /// @dev Takes up to `amount` from the miner's stake, then from its unbonding stake; returns what it took.
-    function _takePenalty(Miner storage miner, uint128 amount) private returns (uint256 taken) {
+    function _takePenalty(Miner storage miner, uint256 amount) private returns (uint256 taken) {
         uint256 fromStake = amount < miner.stake ? amount : miner.stake;
         uint256 rest = amount - fromStake;
         uint256 fromUnbonding = rest < miner.unbonding ? rest : miner.unbonding;
         // Cannot underflow: each part is at most the balance it is taken from (the min() above).
         unchecked {
-            miner.stake -= uint128(fromStake);
+            miner.stake -= uint96(fromStake);
             miner.unbonding -= uint128(fromUnbonding);
         }
         taken = fromStake + fromUnbonding;
     }
 
+    // ------------------------------------------------------------------------------------------------------------
+    // Internals of the hardening: windows, commit records, epochs, emergency, proof encodings
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @dev A sequence posted when none waits starts the clock of `_lastVerifiedAt` (the emergency timeout counts
+    /// from it; a commit window cannot start before the sequence exists anyway).
+    function _startHeadClock() private {
+        if (_lastBatch == _lastVerifiedBatch) _lastVerifiedAt = block.number.toUint48();
+    }
+
+    /// @dev Whether the current round's T1 has ended (false while the predecessor is pending: T1 has not started).
+    function _commitWindowClosed(uint64 sequence, SequenceCore memory core) private view returns (bool) {
+        (uint64 revealStart, bool open) = _revealStart(sequence, core);
+        return open && block.number >= revealStart;
+    }
+
+    /// @dev A new commit's record: the proofHash's upper 128 bits, its backing, the current epoch, the opener flag.
+    function _newRecord(bytes32 proofHash, uint256 backing, bool opener) private view returns (bytes32) {
+        return
+            bytes32(
+                (uint256(proofHash) & _HASH_MASK) |
+                    (backing << 32) |
+                    (uint256(_epoch) << 8) |
+                    (opener ? _OPENER : 0) |
+                    uint256(CommitStatus.Committed)
+            );
+    }
+
+    /// @dev A commit is closed: it no longer counts among the miner's open commits nor needs its backing.
+    function _release(Miner storage miner, bytes32 record) private {
+        miner.openCommits -= 1;
+        miner.backing -= uint96(uint256(record) >> 32);
+    }
+
+    /// @dev The penalty a commit pays: those of the epoch it was made in (the invalid one is its backing); nothing if
+    /// it was made before the last emergency or verifier upgrade.
+    function _penaltyOf(bytes32 record, bool invalid) private view returns (uint256) {
+        uint24 epoch = uint24(uint256(record) >> 8);
+        if (epoch < _forgivenBelow) return 0;
+        return invalid ? uint96(uint256(record) >> 32) : _missedPenaltyOf[epoch];
+    }
+
+    /// @dev Opens a new economics epoch with the current missed-proof penalty.
+    function _nextEpoch() private {
+        uint24 epoch = _epoch + 1;
+        _epoch = epoch;
+        _missedPenaltyOf[epoch] = _missedProofPenalty;
+    }
+
+    /// @dev Every commit made so far costs nothing.
+    function _forgiveOpenCommits() private {
+        _nextEpoch();
+        _forgivenBelow = _epoch;
+    }
+
+    function _requireNoEmergency() private view {
+        if (_flags & _EMERGENCY != 0) revert InEmergency();
+    }
+
+    /// @dev The first block anyone may enter the emergency state (0 while no sequence waits).
+    function _emergencyDueAt() private view returns (uint64) {
+        if (_lastBatch == _lastVerifiedBatch) return 0;
+        return uint64(_lastVerifiedAt) + _emergencyTimeout;
+    }
+
+    function _currentVerifier() private view returns (ISequenceVerifier) {
+        return _flags & _UPGRADED != 0 ? _upgradedVerifier : _verifier;
+    }
+
+    /// @dev Whether a sequence proof can be a valid one: one proof and one root per batch, roots below the scalar
+    /// field, coordinates below the base field, A and C on the curve y^2 = x^3 + 3, B on the twist
+    /// y^2 = x^3 + 3 / (9 + u) over F_p^2 = F_p[u] / (u^2 + 1) (each may be the point at infinity, all zero).
+    /// Checked before the verifier, whose precompiles burn all the gas given to them on a malformed point. Subgroup
+    /// membership of B is left to the pairing precompile. Assembly: the same checks in Solidity cost 3,000 gas more
+    /// per reveal, which the 1-batch reveal's gas target has no room for.
+    function _wellFormed(SequenceProof calldata proof, uint256 batches) private pure returns (bool ok) {
+        uint256[] calldata roots = proof.newStateRoots;
+        ISequenceVerifier.Groth16Proof[] calldata proofs = proof.proofs;
+        if (proofs.length != batches || roots.length != batches) return false;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // (x, y) on y^2 = x^3 + 3, coordinates below q, or (0, 0).
+            function onCurveG1(x, y, q) -> v {
+                v := and(lt(x, q), lt(y, q))
+                if and(v, iszero(iszero(or(x, y)))) {
+                    v := eq(mulmod(y, y, q), addmod(mulmod(mulmod(x, x, q), x, q), 3, q))
+                }
+            }
+            // B at calldata offset `at`, EVM order [[x1, x0], [y1, y0]]. Subtraction a - b as a + (q - b): b < q,
+            // and addmod reduces q itself.
+            function onTwistG2(at, q) -> v {
+                let x1 := calldataload(at)
+                let x0 := calldataload(add(at, 0x20))
+                let y1 := calldataload(add(at, 0x40))
+                let y0 := calldataload(add(at, 0x60))
+                v := and(and(lt(x0, q), lt(x1, q)), and(lt(y0, q), lt(y1, q)))
+                if and(v, iszero(iszero(or(or(x0, x1), or(y0, y1))))) {
+                    // x^2 = (x0^2 - x1^2) + 2 x0 x1 u
+                    let s0 := addmod(mulmod(x0, x0, q), sub(q, mulmod(x1, x1, q)), q)
+                    let s1 := mulmod(addmod(x0, x0, q), x1, q)
+                    // x^3 + b' = x^2 x + b'
+                    let r0 := addmod(
+                        addmod(mulmod(s0, x0, q), sub(q, mulmod(s1, x1, q)), q),
+                        19485874751759354771024239261021720505790618469301721065564631296452457478373,
+                        q
+                    )
+                    let r1 := addmod(
+                        addmod(mulmod(s0, x1, q), mulmod(s1, x0, q), q),
+                        266929791119991161246907387137283842545076965332900288569378510910307636690,
+                        q
+                    )
+                    v := and(
+                        eq(addmod(mulmod(y0, y0, q), sub(q, mulmod(y1, y1, q)), q), r0),
+                        eq(mulmod(addmod(y0, y0, q), y1, q), r1)
+                    )
+                }
+            }
+            let q := _BASE_FIELD
+            ok := 1
+            for {
+                let i := 0
+            } and(ok, lt(i, batches)) {
+                i := add(i, 1)
+            } {
+                // A proof is 8 words: a (2), b (4), c (2).
+                let p := add(proofs.offset, shl(8, i))
+                ok := and(
+                    and(
+                        lt(calldataload(add(roots.offset, shl(5, i))), _SNARK_SCALAR_FIELD),
+                        onTwistG2(add(p, 0x40), q)
+                    ),
+                    and(
+                        onCurveG1(calldataload(p), calldataload(add(p, 0x20)), q),
+                        onCurveG1(calldataload(add(p, 0xc0)), calldataload(add(p, 0xe0)), q)
+                    )
+                )
+            }
+        }
+    }
+
     function _addToCarry(uint256 amount) private {
         uint256 carried = _carry + amount;
-        _carry = carried.toUint112();
+        _carry = carried.toUint104();
         emit RewardCarried(amount, carried);
     }
 
-    function _proofHash(SequenceProof calldata proof, address miner) private pure returns (bytes32) {
-        return keccak256(abi.encodePacked(keccak256(abi.encode(proof)), miner));
+    /// @dev keccak256(abi.encodePacked(keccak256(abi.encode(proof)), miner)). When the proof's calldata is in the
+    /// canonical ABI encoding (offsets 0x60 and 0x80 + 32 * roots: what every encoder writes), abi.encode(proof) is
+    /// 0x20 followed by those calldata bytes, hashed straight from a copy (1,500 gas less than re-encoding);
+    /// any other encoding is re-encoded.
+    function _proofHash(SequenceProof calldata proof, address miner) private pure returns (bytes32 proofHash) {
+        uint256 roots = proof.newStateRoots.length;
+        uint256 proofs = proof.proofs.length;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            if and(
+                eq(calldataload(add(proof, 0x20)), 0x60),
+                eq(calldataload(add(proof, 0x40)), add(0x80, shl(5, roots)))
+            ) {
+                // The tuple: 3 head words, the roots' length and roots, the proofs' length and 8 words per proof.
+                let size := shl(5, add(add(5, roots), shl(3, proofs)))
+                let m := mload(0x40)
+                mstore(m, 0x20)
+                calldatacopy(add(m, 0x20), proof, size)
+                mstore(m, keccak256(m, add(size, 0x20)))
+                mstore(add(m, 0x20), shl(96, miner))
+                proofHash := keccak256(m, 0x34)
+            }
+        }
+        if (proofHash == 0) proofHash = keccak256(abi.encodePacked(keccak256(abi.encode(proof)), miner));
     }
 
-    /// @dev The commit record: the proofHash's upper 248 bits and the status in the low byte.
-    function _record(bytes32 proofHash, CommitStatus status) private pure returns (bytes32) {
-        return (proofHash & ~bytes32(uint256(0xff))) | bytes32(uint256(status));
+    /// @dev With a status: the record with its status replaced. With `None`: the proofHash part alone, so that a
+    /// record and a proofHash compare by their upper 128 bits.
+    function _record(bytes32 record, CommitStatus status) private pure returns (bytes32) {
+        if (status == CommitStatus.None) return record & bytes32(_HASH_MASK);
+        return (record & ~bytes32(_STATUS_MASK)) | bytes32(uint256(status));
     }
 
     function _status(bytes32 record) private pure returns (CommitStatus) {
-        return CommitStatus(uint8(uint256(record)));
+        return CommitStatus(uint256(record) & _STATUS_MASK);
     }
 }

@@ -34,6 +34,12 @@ interface IZkPowRollup {
         uint64 revealWindow;
         /// @notice Blocks a stake withdrawal waits after it is requested.
         uint64 unbondingDelay;
+        /// @notice Blocks the oldest unverified sequence may wait (since it was posted or its predecessor verified)
+        /// before anyone may put the rollup in the emergency state.
+        uint64 emergencyTimeout;
+        /// @notice Blocks between scheduling a verifier upgrade and applying it; at least unbondingDelay +
+        /// commitWindow + 2 * revealWindow, so that a miner who disagrees can leave with its stake first.
+        uint64 verifierUpgradeDelay;
         /// @notice The stake a miner needs to commit.
         uint256 minimumStake;
         /// @notice Taken from a miner who committed and never delivered a valid proof.
@@ -44,7 +50,7 @@ interface IZkPowRollup {
         uint256 batchFee;
         /// @notice The token of stake, fees, rewards and penalties.
         IERC20 token;
-        /// @notice Checks the batch proofs of a sequence.
+        /// @notice Checks the batch proofs of a sequence (the verifier in force: see {scheduleVerifierUpgrade}).
         ISequenceVerifier verifier;
     }
 
@@ -109,8 +115,12 @@ interface IZkPowRollup {
         uint256 unbonding;
         /// @notice The block from which the unbonding stake can be withdrawn.
         uint64 unbondingEnd;
-        /// @notice Commits not yet settled (revealed, penalised or settled as missed).
+        /// @notice Commits not yet closed: a commit closes when its reward is claimed, it pays a penalty, or it is
+        /// withdrawn.
         uint64 openCommits;
+        /// @notice What the open commits can still cost: the sum of their invalid-proof penalties, fixed when each
+        /// was made. Stake and unbonding stake beyond it can leave.
+        uint256 backing;
     }
 
     /// @notice Where a commit stands.
@@ -120,7 +130,8 @@ interface IZkPowRollup {
         ProofVerified,
         ProofInvalid,
         Missed,
-        RewardClaimed
+        RewardClaimed,
+        Withdrawn
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -236,6 +247,41 @@ interface IZkPowRollup {
         uint256 batchFee
     );
 
+    /// @notice A miner withdrew a commit whose commit window had not started (its predecessor is not verified), or
+    /// one made before the last emergency or verifier upgrade; it paid nothing.
+    /// @param sequence The sequence.
+    /// @param round The round.
+    /// @param miner The miner.
+    event CommitWithdrawn(uint64 indexed sequence, uint32 indexed round, address indexed miner);
+
+    /// @notice The rollup entered the emergency state: commits, reveals and sequencing stop; stake can leave at
+    /// once with {emergencyExit}; commits made before it cost nothing.
+    /// @param by The admin, or anyone once the oldest unverified sequence waited emergencyTimeout blocks.
+    event EmergencyEntered(address indexed by);
+
+    /// @notice The admin ended the emergency state; the oldest unverified sequence's windows start again.
+    event EmergencyLeft();
+
+    /// @notice A miner left with all its stake and unbonding stake during the emergency state.
+    /// @param miner The miner.
+    /// @param amount The amount paid.
+    event EmergencyExit(address indexed miner, uint256 amount);
+
+    /// @notice A verifier upgrade was scheduled; it can be applied from block `activatesAt`.
+    /// @param verifier The new verifier.
+    /// @param activatesAt The first block it can be applied in.
+    event VerifierUpgradeScheduled(ISequenceVerifier indexed verifier, uint64 activatesAt);
+
+    /// @notice The scheduled verifier upgrade was cancelled.
+    /// @param verifier The verifier that was scheduled.
+    event VerifierUpgradeCancelled(ISequenceVerifier indexed verifier);
+
+    /// @notice The scheduled verifier upgrade was applied: reveals are checked by the new verifier, and commits made
+    /// before it cost nothing.
+    /// @param previous The verifier replaced.
+    /// @param verifier The verifier now in force.
+    event VerifierUpgraded(ISequenceVerifier indexed previous, ISequenceVerifier indexed verifier);
+
     // ------------------------------------------------------------------------------------------------------------
     // Errors
     // ------------------------------------------------------------------------------------------------------------
@@ -328,6 +374,25 @@ interface IZkPowRollup {
     /// @param openCommits The miner's open commits.
     error CommitsStillOpen(uint64 openCommits);
 
+    /// @notice The commit cannot be withdrawn: its commit window started (its predecessor is verified).
+    /// @param sequence The sequence.
+    /// @param round The round.
+    /// @param miner The miner.
+    error CommitNotWithdrawable(uint64 sequence, uint32 round, address miner);
+    /// @notice Not allowed in the emergency state.
+    error InEmergency();
+    /// @notice Only allowed in the emergency state.
+    error NotInEmergency();
+    /// @notice Only the admin may enter the emergency state before the oldest unverified sequence waited
+    /// emergencyTimeout blocks.
+    /// @param dueAt The first block anyone may enter it (0 while no sequence waits).
+    error EmergencyNotDue(uint64 dueAt);
+    /// @notice No verifier upgrade is scheduled.
+    error NoVerifierUpgrade();
+    /// @notice The verifier upgrade's delay has not passed.
+    /// @param activatesAt The first block it can be applied in.
+    error VerifierUpgradeNotDue(uint64 activatesAt);
+
     // ------------------------------------------------------------------------------------------------------------
     // Functions
     // ------------------------------------------------------------------------------------------------------------
@@ -381,6 +446,12 @@ interface IZkPowRollup {
     /// @param miner The miner who committed.
     function settleMissedCommit(uint64 sequence, uint32 round, address miner) external;
 
+    /// @notice Withdraws the sender's commit of the current round of a sequence, at no cost, while the sequence's
+    /// commit window has not started (its predecessor is not verified yet), or if the commit was made before the
+    /// last emergency or verifier upgrade. Frees the stake that backed it.
+    /// @param sequence The sequence.
+    function withdrawCommit(uint64 sequence) external;
+
     /// @notice Pays the sender's share of a verified sequence's reward, once the late window closed.
     /// @param sequence The sequence.
     /// @return amount The amount paid.
@@ -395,12 +466,52 @@ interface IZkPowRollup {
     /// @param amount The amount.
     function requestWithdrawal(uint256 amount) external;
 
-    /// @notice Pays out the sender's unbonded stake.
+    /// @notice Pays out the sender's unbonded stake, all but what its open commits may still need (their backing
+    /// beyond its stake).
     /// @return amount The amount paid.
     function withdraw() external returns (uint256 amount);
 
-    /// @notice Changes the economic parameters; windows, sizes, token and verifier never change.
-    /// @dev Only the parameters role. Penalties in force when a commit is settled apply to it.
+    /// @notice In the emergency state, pays out all of the sender's stake and unbonding stake at once: no delay, no
+    /// open commit holds it back.
+    /// @return amount The amount paid.
+    function emergencyExit() external returns (uint256 amount);
+
+    /// @notice Enters the emergency state: commits, reveals and sequencing stop, commits made before cost nothing,
+    /// and stake can leave with {emergencyExit}.
+    /// @dev The admin role at any time; anyone once the oldest unverified sequence waited emergencyTimeout blocks.
+    function enterEmergency() external;
+
+    /// @notice Ends the emergency state (and the pause that came with it); the oldest unverified sequence's commit
+    /// window starts again from this block.
+    /// @dev Only the admin role.
+    function leaveEmergency() external;
+
+    /// @notice Schedules a new verifier, applicable after verifierUpgradeDelay blocks; replaces a scheduled one.
+    /// @dev Only the admin role.
+    /// @param verifier The new verifier.
+    function scheduleVerifierUpgrade(ISequenceVerifier verifier) external;
+
+    /// @notice Cancels the scheduled verifier upgrade.
+    /// @dev Only the admin role.
+    function cancelVerifierUpgrade() external;
+
+    /// @notice Applies the scheduled verifier upgrade once its delay passed. Anyone may call it.
+    function applyVerifierUpgrade() external;
+
+    /// @notice The scheduled verifier upgrade (zero address while none).
+    /// @return verifier The verifier scheduled.
+    /// @return activatesAt The first block it can be applied in.
+    function pendingVerifierUpgrade() external view returns (ISequenceVerifier verifier, uint64 activatesAt);
+
+    /// @notice Whether the rollup is in the emergency state.
+    /// @return active True in the emergency state.
+    /// @return since The block it was entered (0 if never).
+    function emergencyState() external view returns (bool active, uint64 since);
+
+    /// @notice Changes the economic parameters for commits made from now on; windows, sizes and token never change.
+    /// @dev Only the parameters role. The penalties in force when a commit is made apply to it. Bounds: a minimum
+    /// stake and a missed-proof penalty above zero, an invalid-proof penalty at least the missed one and below
+    /// 2^96.
     /// @param minimumStake The minimum stake.
     /// @param missedProofPenalty The missed-proof penalty.
     /// @param invalidProofPenalty The invalid-proof penalty (at least the missed one).

@@ -56,6 +56,8 @@ export function rollupConfig(
     batchFee: settings.batchFee,
     token: options.token,
     verifier,
+    emergencyTimeout: secondsToBlocks(settings.emergencyTimeoutSeconds, chain.blockTimeSeconds),
+    verifierUpgradeDelay: secondsToBlocks(settings.verifierUpgradeDelaySeconds, chain.blockTimeSeconds),
   };
 }
 

@@ -230,7 +230,7 @@ describe("ZkPowRollup: the two-step commit", function () {
   });
 
   describe("# failed rounds", function () {
-    it("Should penalise every committer once T2 ends with no valid proof, and start the flow again", async function () {
+    it("Should penalise every committer once T2 ends with no valid proof (the round's opener as for an invalid proof), and start the flow again", async function () {
       const start = await commit(f, miner(0), first, await proofOf(0));
       await commit(f, miner(1), first, await proofOf(1));
       const revealEnd = start + f.commitWindow + f.revealWindow;
@@ -239,10 +239,14 @@ describe("ZkPowRollup: the two-step commit", function () {
         .to.be.revertedWithCustomError(f.rollup, "CommitNotSettleable")
         .withArgs(first, 1, miner(0).address);
       await atBlock(f, revealEnd);
-      for (const i of [0, 1]) {
+      // Miner 0 opened the round (T1) and delivered nothing: it pays the invalid-proof penalty.
+      for (const [i, penalty] of [
+        [0, f.settings.invalidProofPenalty],
+        [1, f.settings.missedProofPenalty],
+      ] as const) {
         await expect(f.rollup.connect(f.outsider).settleMissedCommit(first, 1, miner(i).address))
           .to.emit(f.rollup, "CommitMissed")
-          .withArgs(first, 1, miner(i).address, f.settings.missedProofPenalty);
+          .withArgs(first, 1, miner(i).address, penalty);
         expect(await f.rollup.commitStatus(first, 1, miner(i).address)).to.equal(Status.Missed);
       }
       await expect(f.rollup.settleMissedCommit(first, 1, miner(0).address)).to.be.revertedWithCustomError(

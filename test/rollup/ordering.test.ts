@@ -66,7 +66,7 @@ describe("ZkPowRollup: sequences finalise in order", function () {
     expect(await f.rollup.stateRoot()).to.equal(plan(2).states.at(-1)?.root);
   });
 
-  it("Should refuse a sequence proof with the wrong number of batch proofs or roots", async function () {
+  it("Should penalise a sequence proof with the wrong number of batch proofs or roots as an invalid proof", async function () {
     const [first, second, third] = (await postSequences(f, 3)) as [bigint, bigint, bigint];
     for (const [i, sequence] of [first, second].entries()) {
       const proof = await sequenceProof(f.l2, plan(i), miner(0).address);
@@ -79,7 +79,7 @@ describe("ZkPowRollup: sequences finalise in order", function () {
     const start = await commit(f, miner(0), third, short);
     await atBlock(f, start + f.commitWindow);
     await expect(reveal(f, miner(0), third, plan(2), short))
-      .to.be.revertedWithCustomError(f.rollup, "ProofShapeMismatch")
-      .withArgs(2, 1, 1);
+      .to.emit(f.rollup, "ProofRejected")
+      .withArgs(third, 1, miner(0).address, f.settings.invalidProofPenalty);
   });
 });

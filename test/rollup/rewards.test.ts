@@ -102,7 +102,8 @@ describe("ZkPowRollup: rewards and penalties", function () {
     await atBlock(f, start + f.commitWindow + f.revealWindow);
     await f.rollup.settleMissedCommit(first, 1, miner(0).address);
     await f.rollup.settleMissedCommit(first, 1, miner(1).address);
-    const penalties = 2n * f.settings.missedProofPenalty;
+    // Miner 0 opened the failed round: it pays the invalid-proof penalty.
+    const penalties = f.settings.invalidProofPenalty + f.settings.missedProofPenalty;
     expect((await f.rollup.getReward(first)).amount).to.equal(f.settings.batchFee + penalties);
     // Round 2: miner 2 proves alone and takes the fee and both penalties.
     const restart = await commit(f, miner(2), first, await proofOf(2));
@@ -164,12 +165,14 @@ describe("ZkPowRollup: rewards and penalties", function () {
             }
             break;
           }
-          // No proof in T2: the round failed, every committer who has not paid yet pays the missed penalty.
+          // No proof in T2: the round failed, every committer who has not paid yet pays the missed penalty, and
+          // the round's opener (the first to commit) the invalid one.
           await atBlock(f, revealStart + f.revealWindow);
           for (const i of committers.filter((i) => behaviours[i] !== "stolen")) {
             await f.rollup.settleMissedCommit(first, round, miner(i).address);
-            penalty[i] = (penalty[i] ?? 0n) + f.settings.missedProofPenalty;
-            pot += f.settings.missedProofPenalty;
+            const owed = i === committers[0] ? f.settings.invalidProofPenalty : f.settings.missedProofPenalty;
+            penalty[i] = (penalty[i] ?? 0n) + owed;
+            pot += owed;
           }
         }
 

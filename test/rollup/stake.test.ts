@@ -48,7 +48,7 @@ describe("ZkPowRollup: stake", function () {
       .to.emit(f.rollup, "Withdrawn")
       .withArgs(miner(0).address, staked);
     expect(await f.token.balanceOf(miner(0).address)).to.equal(balance + staked);
-    expect(await f.rollup.getMiner(miner(0).address)).to.deep.equal([0n, 0n, BigInt(end), 0n]);
+    expect(await f.rollup.getMiner(miner(0).address)).to.deep.equal([0n, 0n, BigInt(end), 0n, 0n]);
     await expect(f.rollup.connect(miner(0)).withdraw()).to.be.revertedWithCustomError(f.rollup, "InvalidAmount");
   });
 
@@ -63,7 +63,7 @@ describe("ZkPowRollup: stake", function () {
     await expect(commit(f, miner(0), first, proof)).to.be.revertedWithCustomError(f.rollup, "InsufficientStake");
   });
 
-  it("Should block a withdrawal while a commit is open, and take the penalty from unbonding stake", async function () {
+  it("Should keep back what an open commit may cost, and take the penalty from unbonding stake", async function () {
     const [first] = (await postSequences(f, 1)) as [bigint];
     const proof = await sequenceProof(f.l2, f.sequences[0] ?? expect.fail(), miner(0).address);
     const start = await commit(f, miner(0), first, proof);
@@ -72,25 +72,32 @@ describe("ZkPowRollup: stake", function () {
     await f.rollup.connect(miner(0)).requestWithdrawal(staked);
     const { unbondingEnd } = await f.rollup.getMiner(miner(0).address);
     await atBlock(f, Math.max(Number(unbondingEnd), start + f.commitWindow + f.revealWindow));
+    // The open commit backs its invalid-proof penalty: everything else leaves.
+    const backing = f.settings.invalidProofPenalty;
+    await expect(f.rollup.connect(miner(0)).withdraw())
+      .to.emit(f.rollup, "Withdrawn")
+      .withArgs(miner(0).address, staked - backing);
     await expect(f.rollup.connect(miner(0)).withdraw())
       .to.be.revertedWithCustomError(f.rollup, "CommitsStillOpen")
       .withArgs(1);
+    // Miner 0 opened the round and delivered nothing: it pays the invalid-proof penalty, from unbonding stake.
     await f.rollup.settleMissedCommit(first, 1, miner(0).address);
     const after = await f.rollup.getMiner(miner(0).address);
-    expect(after.openCommits).to.equal(0n);
-    expect(after.unbonding).to.equal(staked - f.settings.missedProofPenalty);
-    await expect(f.rollup.connect(miner(0)).withdraw())
-      .to.emit(f.rollup, "Withdrawn")
-      .withArgs(miner(0).address, staked - f.settings.missedProofPenalty);
+    expect([after.openCommits, after.backing, after.unbonding]).to.deep.equal([0n, 0n, 0n]);
+    await expect(f.rollup.connect(miner(0)).withdraw()).to.be.revertedWithCustomError(f.rollup, "InvalidAmount");
   });
 
-  it("Should free the stake of a commit whose proof verified", async function () {
+  it("Should free the stake of a commit whose proof verified when its reward is claimed", async function () {
     const [first] = (await postSequences(f, 1)) as [bigint];
     const proof = await sequenceProof(f.l2, f.sequences[0] ?? expect.fail(), miner(0).address);
     const start = await commit(f, miner(0), first, proof);
     expect((await f.rollup.getMiner(miner(0).address)).openCommits).to.equal(1n);
     await atBlock(f, start + f.commitWindow);
     await reveal(f, miner(0), first, f.sequences[0] ?? expect.fail(), proof);
-    expect((await f.rollup.getMiner(miner(0).address)).openCommits).to.equal(0n);
+    expect((await f.rollup.getMiner(miner(0).address)).backing).to.equal(f.settings.invalidProofPenalty);
+    await atBlock(f, start + f.commitWindow + 2 * f.revealWindow);
+    await f.rollup.connect(miner(0)).claimReward(first);
+    const after = await f.rollup.getMiner(miner(0).address);
+    expect([after.openCommits, after.backing]).to.deep.equal([0n, 0n]);
   });
 });
