@@ -113,6 +113,22 @@ async function measure(): Promise<void> {
       await mineTo(f, (await f.helpers.time.latestBlock()) + f.unbondingDelay + 1);
       results.withdraw = await gasOf(f.rollup.connect(a).withdraw());
 
+      // A reveal that cannot verify (B off the twist): penalised before the verifier is called.
+      await f.rollup.connect(f.sequencer).sequenceBatches([...sequence.data]);
+      const next = await f.rollup.lastBatch();
+      const malformed = {
+        ...proofB,
+        proofs: proofB.proofs.map((q) => ({ ...q, b: [[q.b[0][0] + 1n, q.b[0][1]], q.b[1]] as const })),
+      };
+      await f.rollup.connect(c).commitProofHash(next, proofHash(malformed, c.address));
+      await mineTo(f, (await f.helpers.time.latestBlock()) + f.commitWindow);
+      results.reveal_malformed = await gasOf(reveal(f, c, next, sequence, malformed));
+      // A commit withdrawn while its predecessor (`next`) is pending.
+      await f.rollup.connect(f.sequencer).sequenceBatches([...sequence.data]);
+      const waiting = await f.rollup.lastBatch();
+      await f.rollup.connect(b).commitProofHash(waiting, proofHash(proofB, b.address));
+      results.withdraw_commit = await gasOf(f.rollup.connect(b).withdrawCommit(waiting));
+
       // One verification by the generated snarkjs verifier, as a transaction of its own.
       const single = await ethers.deployContract(verifierName);
       const [p] = proofA.proofs;
