@@ -151,7 +151,7 @@ async function compileMeasured(
   let stderr = "";
   proc.stdout.setEncoding("utf8").on("data", (text: string) => (stdout += text));
   proc.stderr.setEncoding("utf8").on("data", (text: string) => {
-    stderr = (stderr + text).slice(-2000);
+    if (stderr.length < 200_000) stderr += text;
     process.stderr.write(text);
   });
   const state = { timedOut: false };
@@ -189,16 +189,23 @@ async function compileMeasured(
     return { measurement: { ...measurement, status: "timed out", reason: `over ${timeoutMinutes} min` } };
   const line = stdout.trim().split("\n").pop() ?? "";
   if (code !== 0 || !line.startsWith("{")) {
-    return { measurement: { ...measurement, status: "failed", reason: `exit ${String(code)}: ${lastLines(stderr)}` } };
+    return {
+      measurement: { ...measurement, status: "failed", reason: `exit ${String(code)}: ${failureReason(stderr)}` },
+    };
   }
   const output = JSON.parse(line) as ChildOutput;
   if (output.cached) return { output, measurement: { status: "cached" } };
   return { output, measurement };
 }
 
-/** The end of a child's error output, for the results file. */
-function lastLines(text: string): string {
-  return text.trim().split("\n").slice(-4).join(" | ").slice(-600);
+/** What a failed compile said, for the results file: circom2's own messages, not the stack frames. */
+function failureReason(text: string): string {
+  const lines = text
+    .split("\n")
+    .map((line) => line.replace(/^\[circuits\] [^:]+: (circom2: )?/, "").trim())
+    .filter((line) => line !== "" && !line.startsWith("at ") && !line.startsWith("compiling "));
+  const telling = lines.filter((line) => /memory|allocation|error|failed|killed/i.test(line));
+  return [...new Set(telling.length > 0 ? telling : lines)].slice(0, 3).join(" | ").slice(0, 600);
 }
 
 /** The 31-byte chunks the data commitment hashes (BatchData in circuits/lib/batch-data.circom). */
