@@ -44,10 +44,13 @@ const TIME_BIN = "/usr/bin/time";
 /**
  * Not compiled unless --compile-all. circom2 is WebAssembly (one thread, at
  * most 4 GiB of memory): b32d24 (1.0M constraints) took about 10 minutes and a
- * 3.6 GB peak here, and the peak grows about 3.5 MB per thousand constraints,
- * so b128d24 (4.0M) would need some 14 GB and cannot compile with it. The
- * count is exactly linear in the batch size but for the data-chunk term
- * (checked below), so b128d24 is extrapolated.
+ * 3.6 GB peak here, and the peak grows about 3.3 MB per thousand constraints,
+ * so b128d24 (4.0M) would need some 13 GB. Tried with --compile-all: circom2
+ * ran out of its WebAssembly memory ("memory allocation of 41943048 bytes
+ * failed") twice, after 457 s and 621 s, at a 4.15 GB peak; a default run
+ * keeps that attempt's record in the results. The count is exactly
+ * linear in the batch size but for the data-chunk term (checked below), so
+ * b128d24 is extrapolated.
  */
 const EXTRAPOLATED_BY_DEFAULT = new Set(["b128d24"]);
 /** A compile that runs longer than this is stopped and its configuration extrapolated. */
@@ -196,6 +199,12 @@ async function compileMeasured(
   const output = JSON.parse(line) as ChildOutput;
   if (output.cached) return { output, measurement: { status: "cached" } };
   return { output, measurement };
+}
+
+/** A failed or timed-out compile attempt from the previous results: kept, it is why the row is extrapolated. */
+function lastFailure(row: Row | undefined): CompileMeasurement | undefined {
+  const status = row?.compile.status;
+  return status === "failed" || status === "timed out" ? row?.compile : undefined;
 }
 
 /** What a failed compile said, for the results file: circom2's own messages, not the stack frames. */
@@ -449,12 +458,13 @@ async function main(): Promise<void> {
       bytesPerTransfer: perTransferBytes,
       bytesPerBatch: perTransferBytes * config.batchSize,
       constraintsPerPostedByte: round(constraints / (perTransferBytes * config.batchSize), 1),
-      compile: result?.measurement ?? {
-        status: "not attempted",
-        reason: EXTRAPOLATED_BY_DEFAULT.has(config.name)
-          ? "extrapolated by default (see EXTRAPOLATED_BY_DEFAULT in bench/constraints.ts); --compile-all tries it"
-          : "not compiled in this run",
-      },
+      compile: result?.measurement ??
+        lastFailure(previousByName.get(config.name)) ?? {
+          status: "not attempted",
+          reason: EXTRAPOLATED_BY_DEFAULT.has(config.name)
+            ? "extrapolated by default (see EXTRAPOLATED_BY_DEFAULT in bench/constraints.ts); --compile-all tries it"
+            : "not compiled in this run",
+        },
       estimatedProving: {
         snarkjs: {
           coreSeconds: round(coreSeconds, 0),
@@ -510,6 +520,7 @@ async function main(): Promise<void> {
       circuit: r.circuit,
       constraints: r.constraints,
       source: r.constraintsSource,
+      compile: r.compile.status,
       perTransfer: r.constraintsPerTransfer,
       perByte: r.constraintsPerPostedByte,
       ptau: r.ptauPower,
