@@ -10,8 +10,8 @@ import { ArgumentType } from "hardhat/types/arguments";
 const require = createRequire(import.meta.url);
 const SOLCJS_PATH = require.resolve("solc/soljson.js");
 const SOLC_VERSION = (require("solc/package.json") as { version: string }).version;
-// The library's source name as Hardhat 3 names npm files: npm/<package>@<version>/<path>.
-const POSEIDON_T3 = `npm/poseidon-solidity@${(require("poseidon-solidity/package.json") as { version: string }).version}/PoseidonT3.sol`;
+// The library as Hardhat names a root file taken from npm (npmFilesToBuild): its import path.
+const POSEIDON_T3 = "poseidon-solidity/PoseidonT3.sol";
 
 const circuits = task("circuits", "Compile the circuits, run their Groth16 setup and export the verifiers (cached)")
   .addOption({
@@ -28,7 +28,7 @@ export default defineConfig({
   tasks: [circuits],
   solidity: {
     // Libraries deployed on their own need artifacts of their own.
-    npmFilesToBuild: ["poseidon-solidity/PoseidonT3.sol"],
+    npmFilesToBuild: [POSEIDON_T3],
     profiles: {
       default: {
         version: SOLC_VERSION,

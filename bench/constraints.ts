@@ -44,10 +44,13 @@ const TIME_BIN = "/usr/bin/time";
 /**
  * Not compiled unless --compile-all. circom2 is WebAssembly (one thread, at
  * most 4 GiB of memory): b32d24 (1.0M constraints) took about 10 minutes and a
- * 3.6 GB peak here, and the peak grows about 3.5 MB per thousand constraints,
- * so b128d24 (4.0M) would need some 14 GB and cannot compile with it. The
- * count is exactly linear in the batch size but for the data-chunk term
- * (checked below), so b128d24 is extrapolated.
+ * 3.6 GB peak here, and the peak grows about 3.3 MB per thousand constraints,
+ * so b128d24 (4.0M) would need some 13 GB. Tried with --compile-all: circom2
+ * ran out of its WebAssembly memory ("memory allocation of 41943048 bytes
+ * failed") twice, after 457 s and 621 s, at a 4.15 GB peak; a default run
+ * keeps that attempt's record in the results. The count is exactly
+ * linear in the batch size but for the data-chunk term (checked below), so
+ * b128d24 is extrapolated.
  */
 const EXTRAPOLATED_BY_DEFAULT = new Set(["b128d24"]);
 /** A compile that runs longer than this is stopped and its configuration extrapolated. */
@@ -151,7 +154,7 @@ async function compileMeasured(
   let stderr = "";
   proc.stdout.setEncoding("utf8").on("data", (text: string) => (stdout += text));
   proc.stderr.setEncoding("utf8").on("data", (text: string) => {
-    stderr = (stderr + text).slice(-2000);
+    if (stderr.length < 200_000) stderr += text;
     process.stderr.write(text);
   });
   const state = { timedOut: false };
@@ -189,16 +192,29 @@ async function compileMeasured(
     return { measurement: { ...measurement, status: "timed out", reason: `over ${timeoutMinutes} min` } };
   const line = stdout.trim().split("\n").pop() ?? "";
   if (code !== 0 || !line.startsWith("{")) {
-    return { measurement: { ...measurement, status: "failed", reason: `exit ${String(code)}: ${lastLines(stderr)}` } };
+    return {
+      measurement: { ...measurement, status: "failed", reason: `exit ${String(code)}: ${failureReason(stderr)}` },
+    };
   }
   const output = JSON.parse(line) as ChildOutput;
   if (output.cached) return { output, measurement: { status: "cached" } };
   return { output, measurement };
 }
 
-/** The end of a child's error output, for the results file. */
-function lastLines(text: string): string {
-  return text.trim().split("\n").slice(-4).join(" | ").slice(-600);
+/** A failed or timed-out compile attempt from the previous results: kept, it is why the row is extrapolated. */
+function lastFailure(row: Row | undefined): CompileMeasurement | undefined {
+  const status = row?.compile.status;
+  return status === "failed" || status === "timed out" ? row?.compile : undefined;
+}
+
+/** What a failed compile said, for the results file: circom2's own messages, not the stack frames. */
+function failureReason(text: string): string {
+  const lines = text
+    .split("\n")
+    .map((line) => line.replace(/^\[circuits\] [^:]+: (circom2: )?/, "").trim())
+    .filter((line) => line !== "" && !line.startsWith("at ") && !line.startsWith("compiling "));
+  const telling = lines.filter((line) => /memory|allocation|error|failed|killed/i.test(line));
+  return [...new Set(telling.length > 0 ? telling : lines)].slice(0, 3).join(" | ").slice(0, 600);
 }
 
 /** The 31-byte chunks the data commitment hashes (BatchData in circuits/lib/batch-data.circom). */
@@ -442,12 +458,13 @@ async function main(): Promise<void> {
       bytesPerTransfer: perTransferBytes,
       bytesPerBatch: perTransferBytes * config.batchSize,
       constraintsPerPostedByte: round(constraints / (perTransferBytes * config.batchSize), 1),
-      compile: result?.measurement ?? {
-        status: "not attempted",
-        reason: EXTRAPOLATED_BY_DEFAULT.has(config.name)
-          ? "extrapolated by default (see EXTRAPOLATED_BY_DEFAULT in bench/constraints.ts); --compile-all tries it"
-          : "not compiled in this run",
-      },
+      compile: result?.measurement ??
+        lastFailure(previousByName.get(config.name)) ?? {
+          status: "not attempted",
+          reason: EXTRAPOLATED_BY_DEFAULT.has(config.name)
+            ? "extrapolated by default (see EXTRAPOLATED_BY_DEFAULT in bench/constraints.ts); --compile-all tries it"
+            : "not compiled in this run",
+        },
       estimatedProving: {
         snarkjs: {
           coreSeconds: round(coreSeconds, 0),
@@ -503,6 +520,7 @@ async function main(): Promise<void> {
       circuit: r.circuit,
       constraints: r.constraints,
       source: r.constraintsSource,
+      compile: r.compile.status,
       perTransfer: r.constraintsPerTransfer,
       perByte: r.constraintsPerPostedByte,
       ptau: r.ptauPower,

@@ -108,12 +108,24 @@ library BatchHash {
         y = addmod(chainId, mulmod(transfers, z, p), p);
         uint256 power = z;
         uint256 length = data.length;
-        // Cannot overflow: offset is below data.length, itself bounded by calldata size.
-        unchecked {
-            for (uint256 offset = 0; offset < length; offset += CHUNK_BYTES) {
-                power = mulmod(power, z, p);
-                y = addmod(y, mulmod(_chunk(data, offset), power, p), p);
+        // Whole chunks are read in assembly (a calldataload and a shift each): measured 13.3 execution gas per posted
+        // byte with a Solidity loop over _chunk, against 2 to 3 here (npm run bench:gas, posting_execution_gas_per_byte).
+        uint256 offset;
+        uint256 whole = length - (length % CHUNK_BYTES);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let start := data.offset
+            for {} lt(offset, whole) {
+                offset := add(offset, 31)
+            } {
+                power := mulmod(power, z, p)
+                // The 32nd byte read (past the chunk, maybe past the data) is shifted out.
+                y := addmod(y, mulmod(shr(8, calldataload(add(start, offset))), power, p), p)
             }
+        }
+        if (offset < length) {
+            power = mulmod(power, z, p);
+            y = addmod(y, mulmod(_chunk(data, offset), power, p), p);
         }
     }
 

@@ -5,6 +5,7 @@
 export { ensureCircuit, type CircuitArtifacts, type EnsureCircuitOptions, type StepOutcome } from "./build.js";
 export {
   CIRCUIT_CONFIGS,
+  PUBLIC_SIGNALS,
   TEST_CIRCUIT,
   UnknownCircuitError,
   getCircuitConfig,

@@ -1,6 +1,11 @@
 import { randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
 
-import { derivePublicKey, signMessage } from "@zk-kit/eddsa-poseidon";
+// The package's ESM build imports named exports from blakejs, a CommonJS module whose exports Node's ESM loader
+// cannot see (Hardhat's test runner fails on it); its CommonJS build requires blakejs plainly.
+const { derivePublicKey, signMessage } = createRequire(import.meta.url)(
+  "@zk-kit/eddsa-poseidon",
+) as typeof import("@zk-kit/eddsa-poseidon");
 
 import { compressPoint, type PostedSignature } from "./signature.js";
 

@@ -5,6 +5,7 @@ import path from "node:path";
 
 import {
   CIRCUIT_CONFIGS,
+  PUBLIC_SIGNALS,
   PTAU_ENV_VAR,
   PtauError,
   TEST_CIRCUIT,
@@ -85,7 +86,7 @@ describe(`circuit build pipeline (${TEST_CIRCUIT})`, function () {
     expect(first.config).to.deep.equal(config);
     expect(first.constraints).to.be.greaterThan(0);
     expect(first.verificationKey.protocol).to.equal("groth16");
-    expect(first.verificationKey.nPublic).to.equal(4); // oldStateRoot, newStateRoot, batchHash, prover
+    expect(first.verificationKey.nPublic).to.equal(PUBLIC_SIGNALS.length);
     expect(first.zkeySha256).to.match(/^[0-9a-f]{64}$/);
     expect(first.exported.map((file) => file.fileName)).to.include.members([
       `${config.verifierName}.sol`,

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
 
 import { Base8, mulPointEscalar, subOrder } from "@zk-kit/baby-jubjub";
-import { verifySignature } from "@zk-kit/eddsa-poseidon";
 import { expect } from "chai";
 
 import {
@@ -15,6 +15,11 @@ import {
   type PostedSignature,
 } from "../../off-chain/l2/index.js";
 import { evaluateMain } from "../helpers/test-main.js";
+
+// The CommonJS build: the ESM one does not load under Hardhat's test runner (see off-chain/l2/keys.ts).
+const { verifySignature } = createRequire(import.meta.url)(
+  "@zk-kit/eddsa-poseidon",
+) as typeof import("@zk-kit/eddsa-poseidon");
 
 const bits = (word: bigint) => Array.from({ length: 256 }, (_, i) => ((word >> BigInt(i)) & 1n).toString());
 
