@@ -114,7 +114,7 @@ async function measure(): Promise<void> {
       results.withdraw = await gasOf(f.rollup.connect(a).withdraw());
 
       // A reveal that cannot verify (B off the twist): penalised before the verifier is called.
-      await f.rollup.connect(f.sequencer).sequenceBatches([...sequence.data]);
+      await f.rollup.connect(f.sequencer).sequenceBatches([...sequence.data], [...sequence.batchHashes]);
       const next = await f.rollup.lastBatch();
       const malformed = {
         ...proofB,
@@ -124,7 +124,7 @@ async function measure(): Promise<void> {
       await mineTo(f, (await f.helpers.time.latestBlock()) + f.commitWindow);
       results.reveal_malformed = await gasOf(reveal(f, c, next, sequence, malformed));
       // A commit withdrawn while its predecessor (`next`) is pending.
-      await f.rollup.connect(f.sequencer).sequenceBatches([...sequence.data]);
+      await f.rollup.connect(f.sequencer).sequenceBatches([...sequence.data], [...sequence.batchHashes]);
       const waiting = await f.rollup.lastBatch();
       await f.rollup.connect(b).commitProofHash(waiting, proofHash(proofB, b.address));
       results.withdraw_commit = await gasOf(f.rollup.connect(b).withdrawCommit(waiting));
