@@ -52,8 +52,7 @@ describe(`${sequenceVerifierName(verifierName)} (Groth16BatchVerifier)`, functio
 
   const solidity = (proofs: SequenceProof["proofs"]) =>
     toContractProof({ oldStateRoot: 0n, newStateRoots: [], proofs }).proofs;
-  const check = (inputs: bigint[][], proofs = proof.proofs) =>
-    verifier.verifyProofs(inputs, solidity(proofs));
+  const check = (inputs: bigint[][], proofs = proof.proofs) => verifier.verifyProofs(inputs, solidity(proofs));
 
   it("Should accept one proof exactly when the snarkjs verifier does", async function () {
     const [row] = rows;
