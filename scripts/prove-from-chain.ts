@@ -7,7 +7,7 @@
 //     --rollup 0x… --genesis genesis.json [--sequence N] [--threads K]
 import { parseArgs } from "node:util";
 
-import { isError, JsonRpcProvider, Network, Wallet } from "ethers";
+import { isError, JsonRpcProvider, Network, NonceManager, Wallet } from "ethers";
 
 import { CIRCUIT_CONFIGS, ensureCircuit, releaseSnarkjsWorkers } from "../off-chain/circuits/index.js";
 import { decodeBatchData, genesisState, loadL2Crypto, readGenesis, type L2State } from "../off-chain/l2/index.js";
@@ -46,7 +46,9 @@ const chainId = BigInt((await probe.send("eth_chainId", [])) as string);
 probe.destroy();
 const provider = new JsonRpcProvider(rpc, new Network(`base-${chainId}`, chainId), { staticNetwork: true });
 const wallet = new Wallet(key, provider);
-const rollup = ZkPowRollup__factory.connect(rollupAddress, wallet);
+// Nonces counted here, not re-read per transaction: a node busy mining can answer a pending count that misses a
+// transaction it has just mined (seen against Hardhat's node), and the next transaction would reuse its nonce.
+const rollup = ZkPowRollup__factory.connect(rollupAddress, new NonceManager(wallet));
 
 const config = await rollup.getConfig();
 const genesis = await readGenesis(genesisFile);
