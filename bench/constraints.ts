@@ -19,7 +19,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -36,6 +36,7 @@ import { makeReporter } from "../off-chain/circuits/log.js";
 import { packageVersion } from "../off-chain/circuits/packages.js";
 import { REPO_ROOT, circuitCacheDir } from "../off-chain/circuits/paths.js";
 import { requiredPtauPower } from "../off-chain/circuits/ptau.js";
+import { describeMachine } from "./machine.js";
 
 const RESULTS = fileURLToPath(new URL("./results/constraints.json", import.meta.url));
 const PROVER_RESULTS = fileURLToPath(new URL("./results/prover.json", import.meta.url));
@@ -484,10 +485,7 @@ async function main(): Promise<void> {
     command: "npm run bench:constraints",
     date: new Date().toISOString(),
     machine: {
-      cpus: availableParallelism(),
-      cpuModel: cpus()[0]?.model ?? "unknown",
-      totalMemoryGB: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
+      ...describeMachine(),
       note: "shared machine: other builds and tests ran beside these compiles (see each compile's loadAverage)",
     },
     compiler: `circom2 ${packageVersion("circom2")} (circom compiled to WebAssembly, 4 GiB memory limit) --O2, circomlib ${packageVersion("circomlib")}`,

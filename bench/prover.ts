@@ -9,12 +9,12 @@
 // each proof). Not a test: nothing here asserts a speed.
 import { fork } from "node:child_process";
 import { writeFile } from "node:fs/promises";
-import { availableParallelism, cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 
 import { ensureCircuit, getCircuitConfig, TEST_CIRCUIT } from "../off-chain/circuits/index.js";
 import { BatchProver } from "../off-chain/prover/index.js";
+import { describeMachine } from "./machine.js";
 import { l2Fixture, PROVER, transferChoices, validTransfers } from "../test/helpers/l2.js";
 import fc from "fast-check";
 
@@ -168,12 +168,7 @@ async function main(): Promise<void> {
   const report = {
     command: "npm run bench:prover",
     date: new Date().toISOString(),
-    machine: {
-      cpus: availableParallelism(),
-      cpuModel: cpus()[0]?.model ?? "unknown",
-      totalMemoryGB: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-    },
+    machine: describeMachine(),
     prover: "snarkjs 0.7.6 Groth16 (WebAssembly), witness by circom2 wasm",
     repeats: REPEATS,
     rows,

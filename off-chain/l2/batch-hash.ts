@@ -57,9 +57,19 @@ export function batchHash(
   batchSize: number,
   treeDepth: number,
 ): bigint {
-  const count = transferCount(data, batchSize, treeDepth);
+  return hashChunks(
+    poseidon,
+    chainId,
+    transferCount(data, batchSize, treeDepth),
+    data,
+    chunkCount(batchSize, treeDepth),
+  );
+}
+
+/** The Poseidon chain over the data's chunks, zero-padded to `padTo` chunks, seeded with (chainId, count). */
+function hashChunks(poseidon: PoseidonHash, chainId: bigint, count: number, data: Uint8Array, padTo: number): bigint {
   const padded = chunks(data);
-  while (padded.length < chunkCount(batchSize, treeDepth)) padded.push(0n);
+  padded.push(...Array.from({ length: padTo - padded.length }, () => 0n));
   return padded.reduce((hash, chunk) => poseidon([hash, chunk]), poseidon([chainId, BigInt(count)]));
 }
 
@@ -88,8 +98,8 @@ export function batchCommitment(
   batchSize: number,
   treeDepth: number,
 ): BatchCommitment {
-  const hash = batchHash(poseidon, chainId, data, batchSize, treeDepth);
-  const point = dataPoint(hash, data);
   const count = transferCount(data, batchSize, treeDepth);
+  const hash = hashChunks(poseidon, chainId, count, data, chunkCount(batchSize, treeDepth));
+  const point = dataPoint(hash, data);
   return { batchHash: hash, dataPoint: point, dataEvaluation: dataEvaluation(chainId, count, data, point) };
 }

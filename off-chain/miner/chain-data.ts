@@ -1,6 +1,7 @@
 import { getAddress, getBytes } from "ethers";
 
 import { dataPoint, type BatchCommitment } from "../l2/batch-hash.js";
+import type { IZkPowRollup } from "../../types/ethers-contracts/contracts/interfaces/IZkPowRollup.js";
 import type { ZkPowRollup } from "../../types/ethers-contracts/index.js";
 
 /** A batch as the base chain holds it: its posted bytes and the commitment a reveal passes back. */
@@ -25,6 +26,11 @@ export class ChainDataError extends Error {
     super(message);
     this.name = "ChainDataError";
   }
+}
+
+/** A commitment as an event carries it (an ethers Result) as a plain BatchCommitment. */
+export function toBatchCommitment(emitted: IZkPowRollup.BatchCommitmentStructOutput): BatchCommitment {
+  return { batchHash: emitted.batchHash, dataPoint: emitted.dataPoint, dataEvaluation: emitted.dataEvaluation };
 }
 
 /**
@@ -62,11 +68,7 @@ export async function readPostedSequences(rollup: ZkPowRollup, fromBlock = 0): P
       );
     }
     const data = (call.args[0] as string[]).map((bytes) => getBytes(bytes));
-    const commitments = event.args.batches.map((c) => ({
-      batchHash: c.batchHash,
-      dataPoint: c.dataPoint,
-      dataEvaluation: c.dataEvaluation,
-    }));
+    const commitments = event.args.batches.map(toBatchCommitment);
     if (data.length !== commitments.length || BigInt(data.length) !== lastBatch - sequence + 1n) {
       throw new ChainDataError(`${where}: ${data.length} batches in calldata, ${commitments.length} in the event`);
     }
@@ -92,11 +94,7 @@ export async function readPostedSequences(rollup: ZkPowRollup, fromBlock = 0): P
     const batches = [...posted.batches];
     batches[Number(index)] = {
       data: batch.data,
-      commitment: {
-        batchHash: corrected.batchHash,
-        dataPoint: corrected.dataPoint,
-        dataEvaluation: corrected.dataEvaluation,
-      },
+      commitment: toBatchCommitment(corrected),
     };
     sequences.set(sequence, { ...posted, batches });
   }

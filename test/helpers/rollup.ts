@@ -27,6 +27,17 @@ import { testCircuit } from "./circuit.js";
 import { l2Fixture, sign, type L2Fixture } from "./l2.js";
 
 const { batchSize, treeDepth } = getCircuitConfig(TEST_CIRCUIT);
+
+/** IZkPowRollup.CommitStatus, in the contract's order (commitStatus returns its index). */
+export enum CommitStatus {
+  None,
+  Committed,
+  ProofVerified,
+  ProofInvalid,
+  Missed,
+  RewardClaimed,
+  Withdrawn,
+}
 export const TOKEN = 10n ** 18n;
 
 /** A sequence the tests post: its batches' transfers, bytes and commitments, and the L2 states it goes through. */

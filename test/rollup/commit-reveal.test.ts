@@ -10,16 +10,8 @@ import {
   rollupFixture,
   sequenceProof,
   type RollupFixture,
+  CommitStatus as Status,
 } from "../helpers/rollup.js";
-
-enum Status {
-  None,
-  Committed,
-  ProofVerified,
-  ProofInvalid,
-  Missed,
-  RewardClaimed,
-}
 
 describe("ZkPowRollup: the two-step commit", function () {
   let f: RollupFixture;

@@ -10,6 +10,7 @@ import {
   rollupFixture,
   sequenceProof,
   type RollupFixture,
+  CommitStatus as Status,
 } from "../helpers/rollup.js";
 
 /** The BN254 base field modulus. */
@@ -20,16 +21,6 @@ interface BatchProof {
   a: [bigint, bigint];
   b: [[bigint, bigint], [bigint, bigint]];
   c: [bigint, bigint];
-}
-
-enum Status {
-  None,
-  Committed,
-  ProofVerified,
-  ProofInvalid,
-  Missed,
-  RewardClaimed,
-  Withdrawn,
 }
 
 describe("ZkPowRollup: hardening", function () {

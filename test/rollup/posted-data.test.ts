@@ -11,6 +11,7 @@ import {
   type BatchCommitment,
   type TransferToApply,
 } from "../../off-chain/l2/index.js";
+import { toBatchCommitment } from "../../off-chain/miner/chain-data.js";
 import { ISequenceVerifier__factory } from "../../types/ethers-contracts/index.js";
 import { sign } from "../helpers/l2.js";
 import {
@@ -51,11 +52,7 @@ describe("ZkPowRollup: posted data", function () {
     it("Should store and emit each batch's commitment, derived from calldata", async function () {
       await expect(post(planned())).to.emit(f.rollup, "SequenceSubmitted");
       const [event] = await f.rollup.queryFilter(f.rollup.filters.SequenceSubmitted());
-      const emitted = event?.args.batches.map((c) => ({
-        batchHash: c.batchHash,
-        dataPoint: c.dataPoint,
-        dataEvaluation: c.dataEvaluation,
-      }));
+      const emitted = event?.args.batches.map(toBatchCommitment);
       expect(emitted).to.deep.equal(planned().commitments);
       expect((await f.rollup.getSequence(1n)).commitment).to.equal(digest(planned().commitments));
     });
@@ -118,11 +115,7 @@ describe("ZkPowRollup: posted data", function () {
     };
     const wrongCommitments = async () => {
       const [event] = await f.rollup.queryFilter(f.rollup.filters.SequenceSubmitted());
-      return (event?.args.batches ?? []).map((c) => ({
-        batchHash: c.batchHash,
-        dataPoint: c.dataPoint,
-        dataEvaluation: c.dataEvaluation,
-      }));
+      return (event?.args.batches ?? []).map(toBatchCommitment);
     };
 
     it("Should let anyone replace a wrong batchHash, after which the batch is proven", async function () {
