@@ -56,6 +56,8 @@ export default defineConfig({
     },
   },
   networks: {
+    // A node started with `npx hardhat node --hostname 127.0.0.1` (localhost may resolve to ::1 first).
+    localhost: { type: "http", url: "http://127.0.0.1:8545" },
     // The three base chains, simulated side by side (network.create("bnb")),
     // each with its chain id and block time.
     ethereum: { type: "edr-simulated", chainType: "l1", chainId: 1, mining: { auto: true, interval: 12_000 } },

@@ -25,6 +25,11 @@ export interface BatchProverOptions {
    * for the same cores), no for a single thread (it then uses every core).
    */
   readonly singleThreadPerProof?: boolean;
+  /**
+   * Prover processes shared with other provers (a miner proving for rollups
+   * on several base chains runs one pool). The pool's owner closes it.
+   */
+  readonly pool?: WorkerPool;
 }
 
 export interface BatchProofResult extends BatchProof {
@@ -39,12 +44,19 @@ export class BatchProver {
     private readonly pool: WorkerPool,
     private readonly options: BatchProverOptions,
     private readonly singleThread: boolean,
+    private readonly ownsPool: boolean,
   ) {}
 
   static async create(options: BatchProverOptions): Promise<BatchProver> {
     const crypto = await loadL2Crypto();
-    const pool = new WorkerPool(options.threads);
-    return new BatchProver(crypto, pool, options, options.singleThreadPerProof ?? pool.size > 1);
+    const pool = options.pool ?? new WorkerPool(options.threads);
+    return new BatchProver(
+      crypto,
+      pool,
+      options,
+      options.singleThreadPerProof ?? pool.size > 1,
+      options.pool === undefined,
+    );
   }
 
   get threads(): number {
@@ -104,8 +116,8 @@ export class BatchProver {
     return reply.valid === true;
   }
 
-  /** Stops the prover threads; pending proofs fail. */
+  /** Stops the prover threads (unless the pool was given), pending proofs fail. */
   close(): Promise<void> {
-    return this.pool.close();
+    return this.ownsPool ? this.pool.close() : Promise.resolve();
   }
 }

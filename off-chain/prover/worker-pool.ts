@@ -34,6 +34,16 @@ export class WorkerPool {
     for (let i = 0; i < size; i++) this.idle.push(this.spawn());
   }
 
+  /** Jobs running now. */
+  get busy(): number {
+    return this.running.size;
+  }
+
+  /** Jobs waiting for a free process. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
   run(job: Record<string, unknown>): Promise<Reply> {
     if (this.closed) return Promise.reject(new Error("the prover pool is closed"));
     return new Promise((resolve, reject) => {

@@ -1,0 +1,405 @@
+import { type HDNodeWallet, type Wallet } from "ethers";
+import type { Logger } from "pino";
+
+import { ensureCircuit, getCircuitConfig, releaseSnarkjsWorkers, type CircuitArtifacts } from "../circuits/index.js";
+import { genesisState, loadL2Crypto, readGenesis } from "../l2/index.js";
+import { BatchProver, WorkerPool } from "../prover/index.js";
+import { describeError, sleep, type ChainContext, type ChainHealth } from "./chain.js";
+import type { MinerConfig } from "./config.js";
+import { openDatabase, type MinerStore } from "./db/index.js";
+import { claimantId } from "./db/tasks.js";
+import { ChainFollower, FollowerConfigError } from "./follower.js";
+import { L2Replay, ReplayMismatchError } from "./l2-replay.js";
+import { MinerMetrics } from "./metrics.js";
+import { ProofGenerator, type ChainProving } from "./proof-generator.js";
+import { ProofManager } from "./proof-manager.js";
+import { ProofSender } from "./proof-sender.js";
+import { Rewards } from "./rewards.js";
+import { checkRollup, connectChain } from "./startup-checks.js";
+import type { ChainStatus, MinerStatus } from "./status.js";
+import { TxManager } from "./tx-manager.js";
+
+export interface MinerOptions {
+  readonly config: MinerConfig;
+  /** The miner's key (loadMinerKey): its address is what every proof is bound to. */
+  readonly key: Wallet | HDNodeWallet;
+  readonly log: Logger;
+  readonly metrics?: MinerMetrics;
+  /** The built circuit (default: ensureCircuit(config.circuit), built or taken from the cache). */
+  readonly circuit?: CircuitArtifacts;
+}
+
+/** One base chain's part of the miner: its follower, replay, transaction manager and the three modules. */
+interface ChainRunner {
+  readonly context: ChainContext;
+  readonly health: ChainHealth;
+  readonly follower: ChainFollower;
+  readonly replay: L2Replay;
+  readonly txs: TxManager;
+  readonly sender: ProofSender;
+  readonly manager: ProofManager;
+  readonly rewards: Rewards;
+  readonly pollIntervalMs: number;
+}
+
+/** The longest wait between retries of a failing chain (an RPC down for a while is asked twice a minute). */
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * The aggregator a miner runs (MISSION.md, "The aggregator"): for each base
+ * chain a follower, the L2 replay, a transaction manager, the Proof Manager
+ * and the Proof Sender; one Proof Generator and one pool of prover threads
+ * shared by all chains; one database.
+ *
+ * Miner.start checks every chain before sending anything (chain id, the
+ * rollup's circuit and verifier, the genesis, the stake) and throws a
+ * MinerConfigError on the first mismatch. `stop()` ends the loops, fails the
+ * proofs in flight back to the queue and closes the database; `done` settles
+ * when the miner has stopped (rejected if it stopped on a fatal error).
+ */
+export class Miner {
+  private readonly abort = new AbortController();
+  private readonly loops: Promise<void>[] = [];
+  private fatal: Error | undefined;
+  private stopped: Promise<void> | undefined;
+  readonly startedAt = new Date();
+  readonly done: Promise<void>;
+  private resolveDone!: () => void;
+  private rejectDone!: (error: Error) => void;
+
+  private constructor(
+    readonly address: string,
+    private readonly store: MinerStore,
+    private readonly pool: WorkerPool,
+    private readonly provers: readonly BatchProver[],
+    private readonly chains: readonly ChainRunner[],
+    private readonly generator: ProofGenerator,
+    readonly metrics: MinerMetrics,
+    private readonly log: Logger,
+  ) {
+    this.done = new Promise((resolve, reject) => {
+      this.resolveDone = resolve;
+      this.rejectDone = reject;
+    });
+    // A caller that only awaits stop() must not see an unhandled rejection.
+    this.done.catch(() => undefined);
+  }
+
+  static async start(options: MinerOptions): Promise<Miner> {
+    const { config, key, log } = options;
+    const metrics = options.metrics ?? new MinerMetrics();
+    const circuitConfig = getCircuitConfig(config.circuit);
+    const crypto = await loadL2Crypto();
+    const miner = key.address;
+
+    // Every check first: nothing is sent, nothing stored, until all chains pass.
+    const checked = [];
+    for (const chain of config.chains) {
+      const provider = await connectChain(chain);
+      const genesis = await readGenesis(chain.genesis);
+      const genesisRoot = genesisState(crypto, genesis, chain.genesis).root;
+      const circuit = options.circuit ?? (await ensureCircuit(config.circuit));
+      const { rollup, config: rollupConfig } = await checkRollup({
+        chain,
+        provider,
+        circuit: circuitConfig,
+        verificationKey: circuit.verificationKey,
+        genesis,
+        genesisRoot,
+        miner,
+      });
+      checked.push({ chain, provider, genesis, rollup, rollupConfig, circuit });
+    }
+
+    const store = await openDatabase(
+      config.databaseUrl !== undefined ? { url: config.databaseUrl } : { dataDir: config.dataDir },
+    );
+    log.info({ database: store.where, backend: store.backend, miner }, "database open");
+    const pool = new WorkerPool(config.proverThreads);
+    metrics.proverThreads.set(config.proverThreads);
+    const runners: ChainRunner[] = [];
+    const proving = new Map<bigint, ChainProving>();
+    const provers: BatchProver[] = [];
+    try {
+      for (const { chain, provider, genesis, rollup, rollupConfig, circuit } of checked) {
+        const chainLog = log.child({ chain: chain.name });
+        const chainId = BigInt(chain.chainId);
+        const context: ChainContext = {
+          name: chain.name,
+          chainId,
+          provider,
+          rollup,
+          rollupAddress: await rollup.getAddress(),
+          config: rollupConfig,
+          // The replay needs every sequence from the genesis, so the follower always reads from the deployment
+          // block; startBatch decides only what is proven (ProofGenerator.plan).
+          fromBlock: BigInt(chain.deploymentBlock),
+          confirmations: chain.confirmations,
+          startBatch: BigInt(chain.startBatch),
+          genesis,
+          miner,
+          db: store.db,
+          log: chainLog,
+          metrics,
+        };
+        const health: ChainHealth = { reorgs: 0, rpcErrors: 0, lastRpcError: null, headBlock: 0n };
+        const wallet = key.connect(provider);
+        const txs = new TxManager({
+          db: store.db,
+          chainId,
+          signer: wallet,
+          confirmations: Math.max(1, chain.confirmations),
+          replaceAfterBlocks: chain.replaceAfterBlocks,
+          decodeError: (data) => rollup.interface.parseError(data)?.name,
+          log: chainLog.child({ module: "tx" }),
+        });
+        const replay = new L2Replay(context, crypto);
+        const follower = new ChainFollower(context, health, () => {
+          replay.reset();
+        });
+        await follower.init();
+        const sender = new ProofSender(context, wallet as Wallet, txs);
+        const manager = new ProofManager(context, sender);
+        const rewards = new Rewards(context, wallet as Wallet, txs);
+        const prover = await BatchProver.create({
+          circuit: { ...circuit, batchSize: circuitConfig.batchSize },
+          chainId: genesis.chainId,
+          pool,
+        });
+        provers.push(prover);
+        proving.set(chainId, { chain: context, replay, prover });
+        runners.push({
+          context,
+          health,
+          follower,
+          replay,
+          txs,
+          sender,
+          manager,
+          rewards,
+          pollIntervalMs: chain.pollIntervalMs,
+        });
+      }
+    } catch (error) {
+      await pool.close();
+      await store.close();
+      throw error;
+    }
+    const generator = new ProofGenerator(
+      proving,
+      store.db,
+      { miner, claimant: claimantId(), threads: config.proverThreads },
+      log.child({ module: "proof-generator" }),
+      metrics,
+    );
+    const instance = new Miner(miner, store, pool, provers, runners, generator, metrics, log);
+    await instance.resume();
+    instance.run(Math.min(...runners.map((r) => r.pollIntervalMs)));
+    log.info({ chains: runners.map((r) => r.context.name), threads: config.proverThreads }, "miner started");
+    return instance;
+  }
+
+  /** What was in flight when the miner last stopped: proof tasks, transactions, commits. */
+  private async resume(): Promise<void> {
+    await this.generator.recover();
+    for (const runner of this.chains) {
+      await runner.txs.start();
+      await runner.manager.submitPendingProof();
+    }
+  }
+
+  private run(generatorIntervalMs: number): void {
+    for (const runner of this.chains) this.loops.push(this.chainLoop(runner));
+    this.loops.push(this.generatorLoop(generatorIntervalMs));
+  }
+
+  private async chainLoop(runner: ChainRunner): Promise<void> {
+    const { signal } = this.abort;
+    let backoff = runner.pollIntervalMs;
+    while (!signal.aborted) {
+      try {
+        await this.chainStep(runner);
+        runner.health.lastRpcError = null;
+        backoff = runner.pollIntervalMs;
+        await sleep(runner.pollIntervalMs, signal);
+      } catch (error) {
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may abort during the await
+        if (signal.aborted) return;
+        if (error instanceof ReplayMismatchError || error instanceof FollowerConfigError) {
+          this.fail(error);
+          return;
+        }
+        // Anything else is taken as transient (an RPC that times out, a node restarting): retried with backoff.
+        runner.health.rpcErrors += 1;
+        runner.health.lastRpcError = describeError(error);
+        this.metrics.rpcErrors.inc({ chain: runner.context.name, method: "step" });
+        runner.context.log.warn({ error: runner.health.lastRpcError, retryInMs: backoff }, "chain step failed");
+        await sleep(backoff, signal);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+  }
+
+  private async chainStep(runner: ChainRunner): Promise<void> {
+    for (let steps = 0; steps < 50; steps++) {
+      const step = await runner.follower.step();
+      if (step.blocks === 0 && step.reorgedTo === undefined) break;
+    }
+    await runner.replay.sync();
+    await runner.txs.poll();
+    await runner.manager.tryFetchProofToSend();
+    await runner.manager.processResend();
+    await runner.sender.tick();
+    await runner.rewards.tick();
+  }
+
+  private async generatorLoop(intervalMs: number): Promise<void> {
+    const { signal } = this.abort;
+    while (!signal.aborted) {
+      try {
+        await this.generator.plan();
+        await this.generator.fill();
+        this.metrics.proverBusy.set(this.pool.busy);
+      } catch (error) {
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may abort during the await
+        if (signal.aborted) return;
+        this.log.error({ error: describeError(error) }, "the proof generator failed a step; retrying");
+      }
+      await sleep(intervalMs, signal);
+    }
+  }
+
+  private fail(error: Error): void {
+    this.log.fatal({ error: error.message }, "the miner stops");
+    this.fatal = error;
+    void this.stop();
+  }
+
+  /** Stops the loops, sends proofs in flight back to the queue, closes the database. Idempotent. */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      this.abort.abort();
+      this.generator.stopping = true;
+      await Promise.allSettled(this.loops);
+      await Promise.all(this.provers.map((prover) => prover.close()));
+      await this.pool.close();
+      await this.generator.idle();
+      await releaseSnarkjsWorkers();
+      await this.store.close();
+      this.log.info("miner stopped");
+      if (this.fatal === undefined) this.resolveDone();
+      else this.rejectDone(this.fatal);
+    })();
+    return this.stopped;
+  }
+
+  /** The status view's snapshot. */
+  async status(): Promise<MinerStatus> {
+    const chains: ChainStatus[] = [];
+    for (const runner of this.chains) chains.push(await chainStatus(runner));
+    return {
+      miner: this.address,
+      startedAt: this.startedAt,
+      chains,
+      provers: { threads: this.pool.size, busy: this.pool.busy, queued: this.pool.queued },
+    };
+  }
+}
+
+async function chainStatus(runner: ChainRunner): Promise<ChainStatus> {
+  const { db, chainId, miner, name, rollupAddress } = runner.context;
+  const count = async (query: Promise<{ count: string | number | bigint } | undefined>) =>
+    Number((await query)?.count ?? 0);
+  const sequences = db.selectFrom("sequence").where("chain_id", "=", chainId);
+  const commits = db.selectFrom("commit").where("chain_id", "=", chainId).where("miner", "=", miner);
+  const cursor = await db
+    .selectFrom("chain")
+    .select("processed_block")
+    .where("chain_id", "=", chainId)
+    .executeTakeFirst();
+  const proving = await count(
+    db
+      .selectFrom("proof_task")
+      .select((eb) => eb.fn.count<string>("sequence").distinct().as("count"))
+      .where("chain_id", "=", chainId)
+      .where("miner", "=", miner)
+      .where("status", "in", ["queued", "running"])
+      .executeTakeFirst(),
+  );
+  const proven = await count(
+    db
+      .selectFrom("proof")
+      .innerJoin("sequence", (join) =>
+        join.onRef("sequence.chain_id", "=", "proof.chain_id").onRef("sequence.sequence", "=", "proof.sequence"),
+      )
+      .leftJoin("commit", (join) =>
+        join
+          .onRef("commit.chain_id", "=", "proof.chain_id")
+          .onRef("commit.sequence", "=", "proof.sequence")
+          .onRef("commit.miner", "=", "proof.miner")
+          .on("commit.state", "!=", "abandoned"),
+      )
+      .select((eb) => eb.fn.countAll<string>().as("count"))
+      .where("proof.chain_id", "=", chainId)
+      .where("proof.miner", "=", miner)
+      .where("proof.kind", "=", "final")
+      .where("sequence.state", "=", "posted")
+      .where("commit.sequence", "is", null)
+      .executeTakeFirst(),
+  );
+  const sums = await db
+    .selectFrom("commit")
+    .select((eb) => [
+      eb.fn.sum<string>(eb.cast("reward", "numeric")).as("reward"),
+      eb.fn.sum<string>(eb.cast("penalty", "numeric")).as("penalty"),
+    ])
+    .where("chain_id", "=", chainId)
+    .where("miner", "=", miner)
+    .executeTakeFirst();
+  const claimed = BigInt(sums?.reward ?? 0);
+  return {
+    name,
+    chainId,
+    rollup: rollupAddress,
+    headBlock: runner.health.headBlock,
+    confirmedBlock: cursor?.processed_block ?? 0n,
+    sequences: {
+      seen: await count(sequences.select((eb) => eb.fn.countAll<string>().as("count")).executeTakeFirst()),
+      proving,
+      proven,
+      committed: await count(
+        commits
+          .select((eb) => eb.fn.countAll<string>().as("count"))
+          .where("state", "in", ["committing", "committed"])
+          .executeTakeFirst(),
+      ),
+      revealed: await count(
+        commits
+          .select((eb) => eb.fn.countAll<string>().as("count"))
+          .where("state", "=", "revealing")
+          .executeTakeFirst(),
+      ),
+      verifiedByUs: await count(
+        sequences
+          .select((eb) => eb.fn.countAll<string>().as("count"))
+          .where("state", "=", "verified")
+          .where("verified_by", "=", miner)
+          .executeTakeFirst(),
+      ),
+      verifiedByOthers: await count(
+        sequences
+          .select((eb) => eb.fn.countAll<string>().as("count"))
+          .where("state", "=", "verified")
+          .where("verified_by", "!=", miner)
+          .executeTakeFirst(),
+      ),
+    },
+    nextDeadline: runner.sender.nextDeadline(),
+    rewardsEarned: claimed,
+    rewardsClaimed: claimed,
+    penalties: BigInt(sums?.penalty ?? 0),
+    reorgs: runner.health.reorgs,
+    rpcErrors: runner.health.rpcErrors,
+    lastRpcError: runner.health.lastRpcError,
+  };
+}

@@ -1,0 +1,111 @@
+import { getAddress, JsonRpcProvider, Network, toBeHex, type Provider } from "ethers";
+
+import type { CircuitConfig } from "../circuits/index.js";
+import type { Genesis } from "../l2/index.js";
+import { ZkPowRollup__factory, type ZkPowRollup } from "../../types/ethers-contracts/index.js";
+import type { RollupConfig } from "./chain.js";
+import type { ChainConfig } from "./config.js";
+import { MinerConfigError } from "./config.js";
+
+/** The snarkjs verification key fields the rollup's verifier embeds. */
+export interface EmbeddedKey {
+  readonly vk_alpha_1: readonly string[];
+  readonly vk_beta_2: readonly (readonly string[])[];
+  readonly vk_gamma_2: readonly (readonly string[])[];
+  readonly vk_delta_2: readonly (readonly string[])[];
+  readonly IC: readonly (readonly string[])[];
+}
+
+/**
+ * Connects to a chain's RPC and checks that it is the configured chain:
+ * the RPC's chain id is asked first, and the provider is then pinned to it
+ * (a static network: ethers would otherwise attach chain-specific plugins
+ * that call outside hosts).
+ */
+export async function connectChain(chain: ChainConfig): Promise<JsonRpcProvider> {
+  const probe = new JsonRpcProvider(chain.rpcUrl, undefined, { staticNetwork: true, batchMaxCount: 1 });
+  let reported: bigint;
+  try {
+    reported = BigInt((await probe.send("eth_chainId", [])) as string);
+  } catch (error) {
+    throw new MinerConfigError(
+      `chain ${chain.name}: the RPC at ${chain.rpcUrl} does not answer eth_chainId (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`,
+    );
+  } finally {
+    probe.destroy();
+  }
+  if (reported !== BigInt(chain.chainId)) {
+    throw new MinerConfigError(
+      `chain ${chain.name}: the RPC at ${chain.rpcUrl} reports chain id ${reported}; the config says ${chain.chainId}`,
+    );
+  }
+  return new JsonRpcProvider(chain.rpcUrl, new Network(chain.name, reported), { staticNetwork: true });
+}
+
+/**
+ * The checks a miner makes before it sends anything on a chain: the rollup
+ * exists, proves the circuit the miner proves with (batch size, tree depth,
+ * a verifier holding this circuit's verification key), is the genesis's
+ * rollup, and the miner's stake allows a commit. Each mismatch is one error.
+ */
+export async function checkRollup(options: {
+  readonly chain: ChainConfig;
+  readonly provider: Provider;
+  readonly circuit: CircuitConfig;
+  readonly verificationKey: EmbeddedKey;
+  readonly genesis: Genesis;
+  readonly genesisRoot: bigint;
+  readonly miner: string;
+}): Promise<{ rollup: ZkPowRollup; config: RollupConfig }> {
+  const { chain, provider, circuit, genesis, miner } = options;
+  const where = `chain ${chain.name}: rollup ${chain.rollup}`;
+  if ((await provider.getCode(chain.rollup)) === "0x") throw new MinerConfigError(`${where} has no code`);
+  const rollup = ZkPowRollup__factory.connect(getAddress(chain.rollup), provider);
+  let config: RollupConfig;
+  try {
+    config = await rollup.getConfig();
+  } catch (error) {
+    throw new MinerConfigError(`${where} does not answer getConfig() as a zkpow rollup does (${String(error)})`);
+  }
+  if (config.batchSize !== BigInt(circuit.batchSize) || config.treeDepth !== BigInt(circuit.treeDepth)) {
+    throw new MinerConfigError(
+      `${where} proves batches of ${config.batchSize} transfers at tree depth ${config.treeDepth}; circuit ${circuit.name} has ${circuit.batchSize} and ${circuit.treeDepth}`,
+    );
+  }
+  if (config.chainId !== genesis.chainId) {
+    throw new MinerConfigError(
+      `${where} runs rollup chain id ${config.chainId}; the genesis ${chain.genesis} is for ${genesis.chainId}`,
+    );
+  }
+  const code = (await provider.getCode(config.verifier)).toLowerCase();
+  const missing = keyWords(options.verificationKey).filter((word) => !code.includes(word));
+  if (code === "0x" || missing.length > 0) {
+    throw new MinerConfigError(
+      `${where} verifies with ${config.verifier}, which does not hold circuit ${circuit.name}'s verification key (${missing.length} of its words missing): the miner's zkey is not the rollup's`,
+    );
+  }
+  if ((await rollup.lastVerifiedBatch()) === 0n && (await rollup.stateRoot()) !== options.genesisRoot) {
+    throw new MinerConfigError(
+      `${where} starts from state root ${await rollup.stateRoot()}; the genesis ${chain.genesis} has root ${options.genesisRoot}`,
+    );
+  }
+  const stake = await rollup.getMiner(miner);
+  const needed = stake.backing + config.invalidProofPenalty;
+  const required = needed > config.minimumStake ? needed : config.minimumStake;
+  if (stake.stake < required) {
+    throw new MinerConfigError(
+      `${where}: miner ${miner} has stake ${stake.stake}; a commit needs ${required} (minimum stake ${config.minimumStake}, backing of open commits ${stake.backing}). Stake first: approve the token ${config.token} and call stake(amount).`,
+    );
+  }
+  return { rollup, config };
+}
+
+/** The verification key's numbers as the 32-byte words a contract's code holds them in (no 0x). */
+function keyWords(key: EmbeddedKey): string[] {
+  const numbers = [
+    ...key.vk_alpha_1.slice(0, 2),
+    ...[key.vk_beta_2, key.vk_gamma_2, key.vk_delta_2].flatMap((point) => point.slice(0, 2).flat()),
+    ...key.IC.flatMap((point) => point.slice(0, 2)),
+  ];
+  return numbers.map((n) => toBeHex(BigInt(n), 32).slice(2));
+}

@@ -1,0 +1,154 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { HDNodeWallet, Mnemonic } from "ethers";
+import { network } from "hardhat";
+import type { JsonRpcServer } from "hardhat/types/network";
+import pino from "pino";
+
+import { formatGenesis } from "../../off-chain/l2/index.js";
+import { parseMinerConfig, type MinerConfig } from "../../off-chain/miner/config.js";
+import { Miner } from "../../off-chain/miner/miner.js";
+import { MinerMetrics } from "../../off-chain/miner/metrics.js";
+import { testCircuit } from "./circuit.js";
+import { deployTestRollup, TEST_SETTINGS, type RollupFixture } from "./rollup.js";
+
+/** Hardhat's default accounts: the miners are #3, #4 and #5 (deployTestRollup stakes them). */
+const MNEMONIC = Mnemonic.fromPhrase("test test test test test test test test test test test junk");
+export function accountKey(index: number): HDNodeWallet {
+  return HDNodeWallet.fromMnemonic(MNEMONIC, `m/44'/60'/0'/0/${index}`);
+}
+export const MINER_ACCOUNTS = [3, 4, 5] as const;
+
+/** A simulated base chain served over HTTP (as a miner meets a real one), with the rollup deployed on it. */
+export interface MinerNetwork {
+  readonly url: string;
+  readonly chainId: number;
+  readonly fixture: RollupFixture;
+  readonly dir: string;
+  readonly genesisFile: string;
+  readonly deploymentBlock: number;
+  request(method: string, params?: unknown[]): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a simulated base chain behind a JSON-RPC server on a free port,
+ * mining a block every `intervalMs` (and on each transaction), deploys the
+ * rollup with windows of `windowBlocks`, stakes the three miners, and writes
+ * the genesis file a miner loads.
+ */
+export async function startMinerNetwork(
+  options: { windowBlocks?: number; intervalMs?: number; chainId?: number } = {},
+): Promise<MinerNetwork> {
+  const chainId = options.chainId ?? 31_337;
+  const server: JsonRpcServer = await network.createServer({
+    network: "default",
+    override: { chainId, mining: { auto: true, interval: 0 } },
+  });
+  const { port } = await server.listen();
+  const url = `http://127.0.0.1:${port}`;
+  const connection = await network.create({ network: "localhost", override: { url } });
+  const { ethers, networkHelpers } = connection;
+  const windowBlocks = options.windowBlocks ?? 30;
+  const fixture = await deployTestRollup(ethers, networkHelpers, {
+    chain: { name: "ethereum", chainId, blockTimeSeconds: 1, forkUrlVariable: "" },
+    settings: { ...TEST_SETTINGS, commitWindowSeconds: windowBlocks, revealWindowSeconds: windowBlocks },
+  });
+  const deploymentBlock = (await fixture.rollup.deploymentTransaction()?.wait())?.blockNumber ?? 0;
+  const request = (method: string, params: unknown[] = []) => connection.provider.request({ method, params });
+  await request("evm_setIntervalMining", [options.intervalMs ?? 250]);
+  const dir = await mkdtemp(join(tmpdir(), "zkpow-miner-"));
+  const genesisFile = join(dir, "genesis.json");
+  const { l2 } = fixture;
+  await writeFile(
+    genesisFile,
+    formatGenesis({
+      chainId: l2.chainId,
+      treeDepth: l2.genesis.treeDepth,
+      accounts: l2.keys.map((key, i) => ({
+        publicKey: key.publicKey,
+        balance: l2.genesis.account(i)?.balance ?? 0n,
+      })),
+    }),
+  );
+  return {
+    url,
+    chainId,
+    fixture,
+    dir,
+    genesisFile,
+    deploymentBlock,
+    request,
+    async close() {
+      await connection.close();
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A miner config for chains of startMinerNetwork, as a person would write it (parsed by the same code). */
+export function minerConfig(
+  chains: readonly MinerNetwork[],
+  options: {
+    dataDir: string;
+    threads?: number;
+    databaseUrl?: string;
+    startBatch?: number;
+    confirmations?: number;
+    pollIntervalMs?: number;
+  },
+): MinerConfig {
+  const json = {
+    circuit: "b2d4",
+    dataDir: options.dataDir,
+    ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
+    proverThreads: options.threads ?? 1,
+    chains: chains.map((chain, i) => ({
+      name: `chain${i}`,
+      rpcUrl: chain.url,
+      chainId: chain.chainId,
+      rollup: chain.fixture.rollup.target as string,
+      genesis: chain.genesisFile,
+      deploymentBlock: chain.deploymentBlock,
+      confirmations: options.confirmations ?? 1,
+      startBatch: options.startBatch ?? 1,
+      pollIntervalMs: options.pollIntervalMs ?? 200,
+      replaceAfterBlocks: 8,
+    })),
+  };
+  return parseMinerConfig(JSON.stringify(json), join(options.dataDir, "..", "miner.json"), {}, {});
+}
+
+/** Starts a miner in this process with account `account`'s key; logs go to `logFile` (JSON lines). */
+export async function startMiner(config: MinerConfig, account: number, logFile?: string): Promise<Miner> {
+  const log = pino(
+    { level: "debug", base: { account } },
+    logFile === undefined ? pino.destination({ dest: "/dev/null" }) : pino.destination({ dest: logFile, sync: true }),
+  );
+  return Miner.start({
+    config,
+    key: accountKey(account),
+    log,
+    metrics: new MinerMetrics(),
+    circuit: await testCircuit(),
+  });
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails naming `what`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 240_000,
+  everyMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
