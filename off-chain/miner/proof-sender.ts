@@ -116,6 +116,8 @@ export class ProofSender {
         this.monitPHTxCache.push(sequence, { round });
         continue;
       }
+      // A reorg may have replaced the sequence (and deleted its proofs) since the proof was queued.
+      if ((await this.storedProofHash(sequence)) !== msg.proofHash) continue;
       if (!(await this.commitmentsMatch(sequence, msg.proof))) continue;
       const refusal = await probe(this.rollup, () => this.rollup.commitProofHash.staticCall(sequence, msg.proofHash));
       if (refusal !== null) {
@@ -198,8 +200,9 @@ export class ProofSender {
       if (values[2] !== batch.batch_hash || values[3] !== batch.data_point || values[4] !== batch.data_evaluation) {
         log.error(
           { sequence, batch: sequence + BigInt(batch.index), posted: batch.batch_hash, computed: values[2] },
-          "the posted batchHash is not the data's: the batch needs correctBatchHash before it can be proven",
+          "the posted batchHash is not the data's: correcting it on chain before committing",
         );
+        await this.correctBatchHash(sequence, batch.index);
         return false;
       }
     }
@@ -343,6 +346,60 @@ export class ProofSender {
     }
     await this.setCommit(sequence, round, { state, late, penalty });
     log.info({ sequence, round, state, late }, "reveal mined");
+  }
+
+  /**
+   * Sends correctBatchHash for a batch whose posted batchHash is wrong. One correction of a sequence at a time;
+   * once it is mined the contract refuses a second one of the same batch (BatchHashCorrect, asked first), and the
+   * follower reads BatchHashCorrected into the commitment rows.
+   */
+  private async correctBatchHash(sequence: bigint, index: number): Promise<void> {
+    const { db, chainId, miner, log } = this.chain;
+    const sent = await db
+      .selectFrom("tx")
+      .select("id")
+      .where("chain_id", "=", chainId)
+      .where("sender", "=", miner)
+      .where("kind", "=", "correct")
+      .where("sequence", "=", sequence)
+      .where("state", "=", "pending")
+      .executeTakeFirst();
+    if (sent !== undefined) return;
+    const data = await db
+      .selectFrom("batch")
+      .select("data")
+      .where("chain_id", "=", chainId)
+      .where("sequence", "=", sequence)
+      .where("index", "=", index)
+      .executeTakeFirstOrThrow();
+    const batches = await this.batchCommitments(sequence);
+    const refusal = await probe(this.rollup, () =>
+      this.rollup.correctBatchHash.staticCall(sequence, batches, index, data.data),
+    );
+    if (refusal !== null) {
+      log.warn({ sequence, index, reason: refusal }, "correctBatchHash refused");
+      return;
+    }
+    await this.txs.send({
+      kind: "correct",
+      sequence,
+      to: this.chain.rollupAddress,
+      data: this.rollup.interface.encodeFunctionData("correctBatchHash", [sequence, batches, index, data.data]),
+    });
+    log.info({ sequence, index }, "correctBatchHash sent");
+  }
+
+  private async storedProofHash(sequence: bigint): Promise<string | null | undefined> {
+    const { db, chainId, miner } = this.chain;
+    const row = await db
+      .selectFrom("proof")
+      .select("proof_hash")
+      .where("chain_id", "=", chainId)
+      .where("sequence", "=", sequence)
+      .where("miner", "=", miner)
+      .where("kind", "=", "final")
+      .executeTakeFirst();
+    return row?.proof_hash;
   }
 
   private async finalProof(sequence: bigint): Promise<SequenceProof> {
