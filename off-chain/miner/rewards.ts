@@ -28,6 +28,7 @@ export class Rewards {
   }
 
   async tick(): Promise<void> {
+    await this.recordPenalties();
     const { db, chainId, miner, provider, config, log } = this.chain;
     const verified = await db
       .selectFrom("commit")
@@ -63,6 +64,37 @@ export class Rewards {
       }
       if (claim.state === "pending") continue;
       await this.recordClaim(sequence, round, claim.state, claim.mined_hash, claim.error);
+    }
+  }
+
+  /**
+   * A missed commit pays its penalty when someone settles it (settleMissedCommit, callable by anyone); the
+   * amount (missed or, for a failed round's opener, invalid) is read from its CommitMissed event.
+   */
+  private async recordPenalties(): Promise<void> {
+    const { db, chainId, miner, rollup, metrics, name, log, fromBlock } = this.chain;
+    const missed = await db
+      .selectFrom("commit")
+      .select(["sequence", "round"])
+      .where("chain_id", "=", chainId)
+      .where("miner", "=", miner)
+      .where("state", "=", "missed")
+      .where("penalty", "is", null)
+      .execute();
+    for (const { sequence, round } of missed) {
+      const [event] = await rollup.queryFilter(rollup.filters.CommitMissed(sequence, round, miner), Number(fromBlock));
+      if (event === undefined) continue;
+      const penalty = event.args.penalty;
+      await db
+        .updateTable("commit")
+        .set({ penalty: penalty.toString(), updated_at: new Date() })
+        .where("chain_id", "=", chainId)
+        .where("sequence", "=", sequence)
+        .where("round", "=", round)
+        .where("miner", "=", miner)
+        .execute();
+      metrics.addTokens(metrics.penalties, name, penalty);
+      log.warn({ sequence, round, penalty: penalty.toString() }, "a missed commit was settled: penalty paid");
     }
   }
 
