@@ -31,3 +31,8 @@ export function decodeSequenceProof(stored: unknown, where: string): SequencePro
     proofs: (value.proofs ?? []).map((p) => ({ a: pair(p.a), b: [pair(p.b[0]), pair(p.b[1])], c: pair(p.c) })),
   };
 }
+
+/** jsonb comes back parsed from both backends; a string (inserted as JSON text) is parsed here. */
+export function parseJson(value: unknown): unknown {
+  return typeof value === "string" ? (JSON.parse(value) as unknown) : value;
+}

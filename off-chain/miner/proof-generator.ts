@@ -7,7 +7,7 @@ import type { ChainContext } from "./chain.js";
 import type { MinerDatabase, ProofTaskTable } from "./db/schema.js";
 import type { L2Replay } from "./l2-replay.js";
 import type { MinerMetrics } from "./metrics.js";
-import { encodeSequenceProof } from "./proof-codec.js";
+import { encodeSequenceProof, parseJson } from "./proof-codec.js";
 
 /** One chain as the Proof Generator proves it. */
 export interface ChainProving {
@@ -368,9 +368,4 @@ export class ProofGenerator {
       this.metrics.tasksInFlight.set({ chain: chain.name }, count("running"));
     }
   }
-}
-
-/** jsonb comes back parsed from both backends; a string (inserted as JSON text) is parsed here. */
-export function parseJson(value: unknown): unknown {
-  return typeof value === "string" ? (JSON.parse(value) as unknown) : value;
 }

@@ -1,6 +1,5 @@
 import type { ChainContext } from "./chain.js";
-import { decodeSequenceProof } from "./proof-codec.js";
-import { parseJson } from "./proof-generator.js";
+import { decodeSequenceProof, parseJson } from "./proof-codec.js";
 import { LIVE_COMMIT_STATES, type ProofSender } from "./proof-sender.js";
 
 /**

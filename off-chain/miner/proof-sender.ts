@@ -9,7 +9,7 @@ import { probe } from "./contract-errors.js";
 import type { CommitState, CommitTable, TxKind, TxTable } from "./db/schema.js";
 import { PriorityCache } from "./priority-cache.js";
 import type { Deadline } from "./status.js";
-import { decodeSequenceProof } from "./proof-codec.js";
+import { decodeSequenceProof, parseJson } from "./proof-codec.js";
 
 /** What the Proof Sender needs of the transaction manager. */
 export interface TxSender {
@@ -117,7 +117,7 @@ export class ProofSender {
         continue;
       }
       // A reorg may have replaced the sequence (and deleted its proofs) since the proof was queued.
-      if ((await this.storedProofHash(sequence)) !== msg.proofHash) continue;
+      if ((await this.finalProofRow(sequence))?.proof_hash !== msg.proofHash) continue;
       if (!(await this.commitmentsMatch(sequence, msg.proof))) continue;
       const refusal = await probe(this.rollup, () => this.rollup.commitProofHash.staticCall(sequence, msg.proofHash));
       if (refusal !== null) {
@@ -195,7 +195,7 @@ export class ProofSender {
     if (signals.length !== batches.length || proof.proofs.length !== batches.length) return false;
     for (const batch of batches) {
       const raw = signals[batch.index]?.public_signals;
-      const values = (typeof raw === "string" ? JSON.parse(raw) : raw) as string[];
+      const values = parseJson(raw) as string[];
       // PUBLIC_SIGNALS: oldStateRoot, newStateRoot, batchHash, dataPoint, dataEvaluation, prover.
       if (values[2] !== batch.batch_hash || values[3] !== batch.data_point || values[4] !== batch.data_evaluation) {
         log.error(
@@ -389,31 +389,23 @@ export class ProofSender {
     log.info({ sequence, index }, "correctBatchHash sent");
   }
 
-  private async storedProofHash(sequence: bigint): Promise<string | null | undefined> {
+  /** This miner's stored final proof of a sequence (undefined if none, e.g. deleted by a reorg). */
+  private async finalProofRow(sequence: bigint) {
     const { db, chainId, miner } = this.chain;
-    const row = await db
+    return db
       .selectFrom("proof")
-      .select("proof_hash")
+      .select(["proof", "proof_hash"])
       .where("chain_id", "=", chainId)
       .where("sequence", "=", sequence)
       .where("miner", "=", miner)
       .where("kind", "=", "final")
       .executeTakeFirst();
-    return row?.proof_hash;
   }
 
   private async finalProof(sequence: bigint): Promise<SequenceProof> {
-    const { db, chainId, miner } = this.chain;
-    const row = await db
-      .selectFrom("proof")
-      .select("proof")
-      .where("chain_id", "=", chainId)
-      .where("sequence", "=", sequence)
-      .where("miner", "=", miner)
-      .where("kind", "=", "final")
-      .executeTakeFirstOrThrow();
-    const value = typeof row.proof === "string" ? (JSON.parse(row.proof) as unknown) : row.proof;
-    return decodeSequenceProof(value, `sequence ${sequence}`);
+    const row = await this.finalProofRow(sequence);
+    if (row === undefined) throw new Error(`no final proof of sequence ${sequence} is stored`);
+    return decodeSequenceProof(parseJson(row.proof), `sequence ${sequence}`);
   }
 
   /** The batches' commitments as the contract stored them (corrections included), which a reveal passes back. */
