@@ -20,7 +20,7 @@ const chainSchema = z
   .object({
     /** A name for logs, the status view and the metrics' `chain` label. */
     name: z.string().min(1),
-    rpcUrl: z.url({ protocol: /^(https?|wss?)$/ }),
+    rpcUrl: z.url({ protocol: /^https?$/ }),
     /** The base chain's id: the RPC must report it. */
     chainId: z.number().int().positive(),
     rollup: address,
@@ -47,7 +47,11 @@ const configSchema = z
     }),
     /** Where the embedded database lives (PGlite), relative to the config file. */
     dataDir: z.string().min(1).default(".zkpow-miner"),
-    /** PostgreSQL instead of the embedded database (DATABASE_URL overrides it). */
+    /**
+     * PostgreSQL instead of the embedded database (DATABASE_URL overrides it). Tables go into the connection's
+     * current schema; another schema than public: `?options=-c%20search_path%3Dname` (libpq's options, which pg
+     * sends at connect; the schema must exist).
+     */
     databaseUrl: z.string().optional(),
     proverThreads: z.number().int().min(1).default(1),
     /** Prometheus metrics on this port (127.0.0.1); 0 picks a free one; omitted: no metrics server. */

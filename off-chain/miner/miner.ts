@@ -2,10 +2,10 @@ import { type HDNodeWallet, type Wallet } from "ethers";
 import type { Logger } from "pino";
 
 import { ensureCircuit, getCircuitConfig, releaseSnarkjsWorkers, type CircuitArtifacts } from "../circuits/index.js";
-import { genesisState, loadL2Crypto, readGenesis } from "../l2/index.js";
+import { genesisState, loadL2Crypto, readGenesis, type Genesis, type L2Crypto } from "../l2/index.js";
 import { BatchProver, WorkerPool } from "../prover/index.js";
 import { describeError, sleep, type ChainContext, type ChainHealth } from "./chain.js";
-import type { MinerConfig } from "./config.js";
+import { MinerConfigError, type ChainConfig, type MinerConfig } from "./config.js";
 import { openDatabase, type MinerStore } from "./db/index.js";
 import { claimantId } from "./db/tasks.js";
 import { ChainFollower, FollowerConfigError } from "./follower.js";
@@ -92,23 +92,25 @@ export class Miner {
     const crypto = await loadL2Crypto();
     const miner = key.address;
 
-    // Every check first: nothing is sent, nothing stored, until all chains pass.
+    // Every check first: nothing is sent, nothing stored, until all chains pass. The circuit is built (or read from
+    // the cache) only once a rollup's batch size and depth match it: a wrong circuit name fails in seconds, not
+    // after a build of minutes.
+    let built = options.circuit;
+    const loadCircuit = async () => (built ??= await ensureCircuit(config.circuit));
     const checked = [];
     for (const chain of config.chains) {
       const provider = await connectChain(chain);
-      const genesis = await readGenesis(chain.genesis);
-      const genesisRoot = genesisState(crypto, genesis, chain.genesis).root;
-      const circuit = options.circuit ?? (await ensureCircuit(config.circuit));
+      const { genesis, genesisRoot } = await loadGenesis(chain, crypto);
       const { rollup, config: rollupConfig } = await checkRollup({
         chain,
         provider,
         circuit: circuitConfig,
-        verificationKey: circuit.verificationKey,
+        verificationKey: async () => (await loadCircuit()).verificationKey,
         genesis,
         genesisRoot,
         miner,
       });
-      checked.push({ chain, provider, genesis, rollup, rollupConfig, circuit });
+      checked.push({ chain, provider, genesis, rollup, rollupConfig, circuit: await loadCircuit() });
     }
 
     const store = await openDatabase(
@@ -201,6 +203,9 @@ export class Miner {
 
   /** What was in flight when the miner last stopped: proof tasks, transactions, commits. */
   private async resume(): Promise<void> {
+    // The replay first, from what the database holds: the generator proves from its states, and a task resumed
+    // before them would find none.
+    for (const runner of this.chains) await runner.replay.sync();
     await this.generator.recover();
     for (const runner of this.chains) {
       await runner.txs.start();
@@ -303,6 +308,17 @@ export class Miner {
       chains,
       provers: { threads: this.pool.size, busy: this.pool.busy, queued: this.pool.queued },
     };
+  }
+}
+
+/** A chain's genesis file and its root; a file that is missing or malformed is a MinerConfigError naming it. */
+async function loadGenesis(chain: ChainConfig, crypto: L2Crypto): Promise<{ genesis: Genesis; genesisRoot: bigint }> {
+  try {
+    const genesis = await readGenesis(chain.genesis);
+    return { genesis, genesisRoot: genesisState(crypto, genesis, chain.genesis).root };
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+    throw new MinerConfigError(`chain ${chain.name}: cannot use the genesis ${chain.genesis}: ${reason}`);
   }
 }
 

@@ -188,6 +188,16 @@ export class ProofGenerator {
     try {
       let state = replay.stateBefore(task.sequence);
       if (state === undefined) {
+        if (await this.stillPosted(task)) {
+          // Not replayed yet (a task of the last run, claimed before the first sync after a start or a reorg):
+          // back to the queue, the attempt not counted.
+          await this.db
+            .updateTable("proof_task")
+            .set({ status: "queued", claimed_by: null, claimed_at: null, attempts: sql<number>`attempts - 1` })
+            .where("id", "=", task.id)
+            .execute();
+          return;
+        }
         await this.settleTask(task, "failed", "the sequence was verified or rolled back before it was proven");
         return;
       }
@@ -208,7 +218,15 @@ export class ProofGenerator {
       const result = await prover.prove(mine, state, this.options.miner);
       if (!(await prover.verify(result))) throw new Error("the proof does not verify off-chain");
       this.metrics.proofSeconds.observe({ chain: chain.name, kind: "batch" }, result.timings.proveSeconds);
-      await this.db.transaction().execute(async (trx) => {
+      const stored = await this.db.transaction().execute(async (trx) => {
+        // The task first: a reorg that rolled its sequence back while it was proven deleted it (by cascade), and
+        // its proof, of the old data, must not be stored for another sequence posted since at the same number.
+        const done = await trx
+          .updateTable("proof_task")
+          .set({ status: "done", finished_at: new Date(), error: null })
+          .where("id", "=", task.id)
+          .executeTakeFirst();
+        if (done.numUpdatedRows === 0n) return false;
         await trx
           .insertInto("proof")
           .values({
@@ -225,12 +243,12 @@ export class ProofGenerator {
           })
           .onConflict((oc) => oc.doNothing())
           .execute();
-        await trx
-          .updateTable("proof_task")
-          .set({ status: "done", finished_at: new Date(), error: null })
-          .where("id", "=", task.id)
-          .execute();
+        return true;
       });
+      if (!stored) {
+        chain.log.warn(where, "a batch proof of data a reorg rolled back: discarded");
+        return;
+      }
       chain.log.info(
         { ...where, seconds: result.timings.proveSeconds, skipped: result.witness.skipped.length },
         "proved a batch",
@@ -272,6 +290,16 @@ export class ProofGenerator {
         .where("kind", "in", ["aggregator", "final"])
         .execute();
     }
+  }
+
+  private async stillPosted(task: Task): Promise<boolean> {
+    const row = await this.db
+      .selectFrom("sequence")
+      .select("state")
+      .where("chain_id", "=", task.chain_id)
+      .where("sequence", "=", task.sequence)
+      .executeTakeFirst();
+    return row?.state === "posted";
   }
 
   private async settleTask(task: Task, status: "failed" | "queued", error: string): Promise<void> {

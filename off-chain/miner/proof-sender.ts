@@ -9,6 +9,7 @@ import { probe } from "./contract-errors.js";
 import type { CommitState, CommitTable, TxKind, TxTable } from "./db/schema.js";
 import { PriorityCache } from "./priority-cache.js";
 import type { Deadline } from "./status.js";
+import { TxRevertedError } from "./tx-manager.js";
 import { decodeSequenceProof, parseJson } from "./proof-codec.js";
 
 /** What the Proof Sender needs of the transaction manager. */
@@ -76,6 +77,13 @@ export class ProofSender {
     this.rollup = chain.rollup.connect(wallet);
   }
 
+  /** Remembers that the contract refused a commit in the sequence's current round (see refusedRounds). */
+  private async refuse(sequence: bigint, info: { round: bigint; commitStart: bigint }): Promise<void> {
+    const head = BigInt(await this.chain.provider.getBlockNumber());
+    const roundEnd = info.commitStart + this.chain.config.commitWindow + this.chain.config.revealWindow;
+    this.refusedRounds.set(sequence, { round: Number(info.round), retryAt: roundEnd > head ? roundEnd : head + 1n });
+  }
+
   /** The nearest window edge of this chain's live commits. */
   nextDeadline(): Deadline | null {
     let next: Deadline | null = null;
@@ -119,14 +127,11 @@ export class ProofSender {
       // A reorg may have replaced the sequence (and deleted its proofs) since the proof was queued.
       if ((await this.finalProofRow(sequence))?.proof_hash !== msg.proofHash) continue;
       if (!(await this.commitmentsMatch(sequence, msg.proof))) continue;
-      const refusal = await probe(this.rollup, () => this.rollup.commitProofHash.staticCall(sequence, msg.proofHash));
+      const refusal = await probe(this.rollup, () =>
+        this.callPending(this.rollup.interface.encodeFunctionData("commitProofHash", [sequence, msg.proofHash])),
+      );
       if (refusal !== null) {
-        const head = BigInt(await this.chain.provider.getBlockNumber());
-        const roundEnd = info.commitStart + this.chain.config.commitWindow + this.chain.config.revealWindow;
-        this.refusedRounds.set(sequence, {
-          round: Number(info.round),
-          retryAt: roundEnd > head ? roundEnd : head + 1n,
-        });
+        await this.refuse(sequence, info);
         log.info({ sequence, round, reason: refusal }, "not committing now");
         continue;
       }
@@ -164,6 +169,11 @@ export class ProofSender {
         const reason =
           (error as { errorName?: string }).errorName ?? (error instanceof Error ? error.message : String(error));
         await this.setCommit(sequence, round, { state: "abandoned", reason });
+        if (error instanceof TxRevertedError) {
+          // The estimate reverted (the node judged the window on a later block than the check): a refusal like the
+          // check's, asked again only once the round may have moved on.
+          await this.refuse(sequence, info);
+        }
         log.warn({ sequence, round, reason }, "the commit was not sent");
       }
     }
@@ -272,7 +282,9 @@ export class ProofSender {
     const proof = await this.finalProof(sequence);
     const batches = await this.batchCommitments(sequence);
     const refusal = await probe(this.rollup, () =>
-      this.rollup.revealProof.staticCall(sequence, batches, toContractProof(proof)),
+      this.callPending(
+        this.rollup.interface.encodeFunctionData("revealProof", [sequence, batches, toContractProof(proof)]),
+      ),
     );
     if (refusal === null) {
       this.proofHashCache.push(sequence, { round, proof });
@@ -280,6 +292,16 @@ export class ProofSender {
     }
     if (refusal === "RevealWindowNotOpen") return;
     const status = Number(await rollup.commitStatus(sequence, round, miner));
+    if (status === 0) {
+      // No such commit on the chain (CommitStatus.None): a reorg took the block it was mined in. Not missed: its
+      // transaction decides, followed again (the transaction manager sends it again), or committed anew if it failed.
+      const tx = commit.commit_tx === null ? undefined : await this.tx(commit.commit_tx);
+      const state: CommitState =
+        tx === undefined || ["reverted", "dropped"].includes(tx.state) ? "abandoned" : "committing";
+      await this.setCommit(sequence, round, { state, commit_block: null, reason: "reorged out" });
+      log.warn({ sequence, round, state }, "the commit is no longer on the chain (reorg)");
+      return;
+    }
     // CommitStatus: 4 Missed, 3 ProofInvalid, 2 ProofVerified, 5 RewardClaimed, 6 Withdrawn.
     const state: CommitState = status === 2 || status === 5 ? "verified" : status === 6 ? "withdrawn" : "missed";
     await this.setCommit(sequence, round, { state, reason: refusal });
@@ -387,6 +409,16 @@ export class ProofSender {
       data: this.rollup.interface.encodeFunctionData("correctBatchHash", [sequence, batches, index, data.data]),
     });
     log.info({ sequence, index }, "correctBatchHash sent");
+  }
+
+  /**
+   * Calls the rollup as this miner on the pending block: a transaction sent now lands in the next block, so a
+   * window is judged as of that block (on the head's state, a call still says yes at a window's last block, and
+   * the transaction then reverts or, where the node estimates on the pending block, is never sent).
+   */
+  private callPending(data: string): Promise<string> {
+    const { provider, miner, rollupAddress } = this.chain;
+    return provider.call({ from: miner, to: rollupAddress, data, blockTag: "pending" });
   }
 
   /** This miner's stored final proof of a sequence (undefined if none, e.g. deleted by a reorg). */

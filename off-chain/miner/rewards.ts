@@ -145,13 +145,17 @@ export class Rewards {
     log.info({ sequence, amount: amount.toString(), state, error }, "reward claimed");
   }
 
-  /** Settles the round's other committers who are still Committed after the late window: they missed. */
-  private async settleOthers(sequence: bigint, round: number): Promise<void> {
+  /**
+   * Settles the other committers who are still Committed after the late window: of the verified round (they
+   * missed) and of every failed round before it. Their penalties join the reward this miner shares.
+   */
+  private async settleOthers(sequence: bigint, verifiedRound: number): Promise<void> {
     const { rollup, miner, log, fromBlock } = this.chain;
-    const commits = await rollup.queryFilter(rollup.filters.ProofHashCommitted(sequence, round), Number(fromBlock));
+    const commits = await rollup.queryFilter(rollup.filters.ProofHashCommitted(sequence), Number(fromBlock));
     for (const event of commits) {
       const other = getAddress(event.args.miner);
-      if (other === miner) continue;
+      const round = Number(event.args.round);
+      if (other === miner || round > verifiedRound) continue;
       if ((await rollup.commitStatus(sequence, round, other)) !== COMMITTED) continue;
       const refusal = await probe(this.rollup, () => this.rollup.settleMissedCommit.staticCall(sequence, round, other));
       if (refusal !== null) continue;

@@ -1,4 +1,4 @@
-import { getAddress, JsonRpcProvider, Network, toBeHex, type Provider } from "ethers";
+import { FetchRequest, getAddress, JsonRpcProvider, Network, toBeHex, type Provider } from "ethers";
 
 import type { CircuitConfig } from "../circuits/index.js";
 import type { Genesis } from "../l2/index.js";
@@ -23,7 +23,12 @@ export interface EmbeddedKey {
  * that call outside hosts).
  */
 export async function connectChain(chain: ChainConfig): Promise<JsonRpcProvider> {
-  const probe = new JsonRpcProvider(chain.rpcUrl, undefined, { staticNetwork: true, batchMaxCount: 1 });
+  // A network given up front: without one, ethers detects it itself and prints "retry in 1s" lines on a dead RPC.
+  // send() asks the RPC whatever network is given, so `reported` is the RPC's own answer.
+  const probe = new JsonRpcProvider(rpcRequest(chain.rpcUrl), new Network(chain.name, BigInt(chain.chainId)), {
+    staticNetwork: true,
+    batchMaxCount: 1,
+  });
   let reported: bigint;
   try {
     reported = BigInt((await probe.send("eth_chainId", [])) as string);
@@ -39,7 +44,16 @@ export async function connectChain(chain: ChainConfig): Promise<JsonRpcProvider>
       `chain ${chain.name}: the RPC at ${chain.rpcUrl} reports chain id ${reported}; the config says ${chain.chainId}`,
     );
   }
-  return new JsonRpcProvider(chain.rpcUrl, new Network(chain.name, reported), { staticNetwork: true });
+  return new JsonRpcProvider(rpcRequest(chain.rpcUrl), new Network(chain.name, reported), { staticNetwork: true });
+}
+
+/** An RPC that accepts a connection and never answers fails a call after this long (ethers waits 5 minutes). */
+const RPC_TIMEOUT_MS = 30_000;
+
+function rpcRequest(url: string): FetchRequest {
+  const request = new FetchRequest(url);
+  request.timeout = RPC_TIMEOUT_MS;
+  return request;
 }
 
 /**
@@ -52,7 +66,8 @@ export async function checkRollup(options: {
   readonly chain: ChainConfig;
   readonly provider: Provider;
   readonly circuit: CircuitConfig;
-  readonly verificationKey: EmbeddedKey;
+  /** The circuit's key, or how to get it (called only once the batch size and depth match: it may build the circuit). */
+  readonly verificationKey: EmbeddedKey | (() => Promise<EmbeddedKey>);
   readonly genesis: Genesis;
   readonly genesisRoot: bigint;
   readonly miner: string;
@@ -77,8 +92,9 @@ export async function checkRollup(options: {
       `${where} runs rollup chain id ${config.chainId}; the genesis ${chain.genesis} is for ${genesis.chainId}`,
     );
   }
+  const key = typeof options.verificationKey === "function" ? await options.verificationKey() : options.verificationKey;
   const code = (await provider.getCode(config.verifier)).toLowerCase();
-  const missing = keyWords(options.verificationKey).filter((word) => !code.includes(word));
+  const missing = keyWords(key).filter((word) => !code.includes(word));
   if (code === "0x" || missing.length > 0) {
     throw new MinerConfigError(
       `${where} verifies with ${config.verifier}, which does not hold circuit ${circuit.name}'s verification key (${missing.length} of its words missing): the miner's zkey is not the rollup's`,

@@ -368,6 +368,23 @@ export class TxManager {
     const used = BigInt(await this.provider.getTransactionCount(this.address, "latest"));
     // Read after: the head is at or above the block that used the nonce, never below.
     const head = BigInt(await this.provider.getBlockNumber());
+    // A transaction taken as final whose nonce the chain no longer counts as used: a reorg deeper than
+    // `confirmations` took its block. Every later nonce waits on it, so it is followed (and sent) again.
+    const reorged = await this.db
+      .updateTable("tx")
+      .set({ state: "pending", mined_hash: null, block_number: null, block_hash: null, error: null })
+      .where("chain_id", "=", this.chainId)
+      .where("sender", "=", this.address)
+      .where("state", "in", ["mined", "reverted"])
+      .where("nonce", ">=", used)
+      .returning(["id", "nonce"])
+      .execute();
+    for (const tx of reorged) {
+      this.log.warn(
+        { txId: tx.id, nonce: tx.nonce.toString() },
+        "a final transaction left the chain (a reorg deeper than the confirmations); following it again",
+      );
+    }
     const pending = await this.db
       .selectFrom("tx")
       .selectAll()

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -5,6 +6,7 @@ import { join } from "node:path";
 import { HDNodeWallet, Mnemonic } from "ethers";
 import { network } from "hardhat";
 import type { JsonRpcServer } from "hardhat/types/network";
+import pg from "pg";
 import pino from "pino";
 
 import { formatGenesis } from "../../off-chain/l2/index.js";
@@ -40,7 +42,7 @@ export interface MinerNetwork {
  * the genesis file a miner loads.
  */
 export async function startMinerNetwork(
-  options: { windowBlocks?: number; intervalMs?: number; chainId?: number } = {},
+  options: { windowBlocks?: number; intervalMs?: number; chainId?: number; rollupChainId?: bigint } = {},
 ): Promise<MinerNetwork> {
   const chainId = options.chainId ?? 31_337;
   const server: JsonRpcServer = await network.createServer({
@@ -54,6 +56,7 @@ export async function startMinerNetwork(
   const windowBlocks = options.windowBlocks ?? 30;
   const fixture = await deployTestRollup(ethers, networkHelpers, {
     chain: { name: "ethereum", chainId, blockTimeSeconds: 1, forkUrlVariable: "" },
+    ...(options.rollupChainId !== undefined ? { rollupChainId: options.rollupChainId } : {}),
     settings: { ...TEST_SETTINGS, commitWindowSeconds: windowBlocks, revealWindowSeconds: windowBlocks },
   });
   const deploymentBlock = (await fixture.rollup.deploymentTransaction()?.wait())?.blockNumber ?? 0;
@@ -151,4 +154,48 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
+}
+
+/** The machine's PostgreSQL (here and on CI). */
+export const POSTGRES_URL = process.env.ZKPOW_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+/** A fresh PostgreSQL schema of its own for one run of a miner, and a client to look into it. */
+export interface PostgresSchema {
+  readonly schema: string;
+  /** The database URL a miner config takes: POSTGRES_URL with the schema as its search_path. */
+  readonly url: string;
+  query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<R[]>;
+  /** Drops the schema and everything in it, and closes the client. */
+  drop(): Promise<void>;
+}
+
+/**
+ * Creates an empty schema for a miner that knows only a database URL (its
+ * config has no schema field). The URL selects the schema with libpq's
+ * `options` parameter, `?options=-c search_path=NAME` (URL-encoded), which pg
+ * sends when it connects; the schema must exist (the miner migrates into the
+ * current schema and refuses to start without one), hence created here.
+ */
+export async function freshPostgresSchema(): Promise<PostgresSchema> {
+  const schema = `zkpow_miner_${randomBytes(6).toString("hex")}`;
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  await client.query(`create schema "${schema}"`);
+  const url = new URL(POSTGRES_URL);
+  url.searchParams.set("options", `-c search_path=${schema}`);
+  return {
+    schema,
+    url: url.toString(),
+    async query<R extends pg.QueryResultRow>(text: string, values?: unknown[]) {
+      await client.query(`set search_path to "${schema}"`);
+      return (await client.query<R>(text, values)).rows;
+    },
+    async drop() {
+      try {
+        await client.query(`drop schema if exists "${schema}" cascade`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
 }
