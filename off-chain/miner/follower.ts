@@ -23,12 +23,14 @@ export interface FollowStep {
 
 /** Blocks read per step (a getLogs range most RPC providers accept). */
 const MAX_RANGE = 2_000n;
+/** Stored block hashes kept for finding a fork point: far deeper than any reorg of the supported chains. */
+const KEPT_BLOCKS = 1_024;
 
 /**
  * The chain follower (one per base chain): reads the rollup's events from
  * blocks at least `confirmations` deep into the database, one range per step,
- * in one database transaction per range. It keeps the hash of every block it
- * stored something from and of its cursor; a stored hash that is no longer
+ * in one database transaction per range. It keeps the hashes of the last
+ * blocks it stored something from or ended a step at; a stored hash that is no longer
  * on the chain is a reorg: it deletes its records above the fork point (the
  * sequences' batches, proof tasks and proofs go with them by cascade) and
  * reads again from there.
@@ -140,6 +142,19 @@ export class ChainFollower {
         .set({ processed_block: to, processed_hash: toHash, updated_at: new Date() })
         .where("chain_id", "=", chainId)
         .execute();
+      // One row per step would grow without end; a reorg deeper than the last KEPT_BLOCKS stored blocks would
+      // only make the rollback start over from the deployment block.
+      const oldestKept = await trx
+        .selectFrom("block")
+        .select("number")
+        .where("chain_id", "=", chainId)
+        .orderBy("number", "desc")
+        .offset(KEPT_BLOCKS - 1)
+        .limit(1)
+        .executeTakeFirst();
+      if (oldestKept !== undefined) {
+        await trx.deleteFrom("block").where("chain_id", "=", chainId).where("number", "<", oldestKept.number).execute();
+      }
     });
     if (postings.length + verified.length > 0) {
       this.chain.log.info(

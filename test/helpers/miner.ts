@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -198,4 +198,36 @@ export async function freshPostgresSchema(): Promise<PostgresSchema> {
       }
     },
   };
+}
+
+/** A line of a miner's JSON log (pino). */
+export type LogLine = Record<string, unknown> & { msg: string };
+
+/** The lines a miner has logged to `file` so far (none if it has not created the file yet). */
+export async function readLog(file: string): Promise<LogLine[]> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+  return text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as LogLine);
+}
+
+/** Waits for a log line with this message (and matching fields); returns it. */
+export function logged(
+  file: string,
+  msg: string,
+  match: (line: LogLine) => boolean = () => true,
+  timeoutMs = 120_000,
+): Promise<LogLine> {
+  return waitFor(
+    `"${msg}" in ${file}`,
+    async () => (await readLog(file)).find((line) => line.msg === msg && match(line)),
+    timeoutMs,
+  );
 }

@@ -1,11 +1,18 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 
 import { expect } from "chai";
 import { toQuantity } from "ethers";
 
 import type { Miner } from "../../off-chain/miner/miner.js";
-import { minerConfig, startMiner, startMinerNetwork, waitFor, type MinerNetwork } from "../helpers/miner.js";
+import {
+  minerConfig,
+  startMiner,
+  startMinerNetwork,
+  waitFor,
+  type MinerNetwork,
+  logged,
+  readLog,
+} from "../helpers/miner.js";
 import { CommitStatus, planSequences, type PlannedSequence } from "../helpers/rollup.js";
 
 /** T1 = T2 = this many blocks; every block is mined by the test (interval mining off, automine on). */
@@ -13,25 +20,6 @@ const WINDOW = 10;
 /** The aggregator under test runs with Hardhat account #4 (fixture.miners[1]). */
 const AGGREGATOR = 4;
 const TIMEOUT_MS = 120_000;
-
-type LogLine = Record<string, unknown> & { msg: string };
-
-async function readLog(file: string): Promise<LogLine[]> {
-  const text = await readFile(file, "utf8").catch(() => "");
-  return text
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as LogLine);
-}
-
-/** Waits for a log line with this message (and matching fields); returns it. */
-function logged(file: string, msg: string, match: (line: LogLine) => boolean = () => true): Promise<LogLine> {
-  return waitFor(
-    `"${msg}" in ${file}`,
-    async () => (await readLog(file)).find((line) => line.msg === msg && match(line)),
-    TIMEOUT_MS,
-  );
-}
 
 /**
  * Reorgs of the base chain under a running miner, simulated on Hardhat: a

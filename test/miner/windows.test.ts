@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 
 import { expect } from "chai";
@@ -8,7 +7,15 @@ import { hexlify } from "ethers";
 import type { MinerConfig } from "../../off-chain/miner/config.js";
 import { openDatabase } from "../../off-chain/miner/db/index.js";
 import type { Miner } from "../../off-chain/miner/miner.js";
-import { minerConfig, startMiner, startMinerNetwork, waitFor, type MinerNetwork } from "../helpers/miner.js";
+import {
+  minerConfig,
+  startMiner,
+  startMinerNetwork,
+  waitFor,
+  type MinerNetwork,
+  logged,
+  readLog,
+} from "../helpers/miner.js";
 import {
   closeProver,
   commit,
@@ -24,25 +31,6 @@ const WINDOW = 10;
 /** The aggregator under test runs with Hardhat account #4 (fixture.miners[1]); the test acts as #3 by hand. */
 const AGGREGATOR = 4;
 const TIMEOUT_MS = 120_000;
-
-type LogLine = Record<string, unknown> & { msg: string };
-
-async function readLog(file: string): Promise<LogLine[]> {
-  const text = await readFile(file, "utf8").catch(() => "");
-  return text
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as LogLine);
-}
-
-/** Waits for a log line with this message (and matching fields); returns it. */
-function logged(file: string, msg: string, match: (line: LogLine) => boolean = () => true): Promise<LogLine> {
-  return waitFor(
-    `"${msg}" in ${file}`,
-    async () => (await readLog(file)).find((line) => line.msg === msg && match(line)),
-    TIMEOUT_MS,
-  );
-}
 
 /**
  * The commit and reveal windows from the miner's side (docs/protocol.md, "The
