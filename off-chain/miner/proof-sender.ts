@@ -33,6 +33,12 @@ export interface FinalProofMsg {
 type Commit = Selectable<CommitTable>;
 type Tx = Selectable<TxTable>;
 
+/**
+ * Reveal refusals after which a commit still Committed on chain can never be revealed: the windows are over,
+ * the round moved on, or the stored proof is not the committed one (a reorg replaced the sequence's data).
+ */
+const ENDS_A_COMMIT: readonly string[] = ["RevealWindowClosed", "NoOpenCommit", "ProofHashMismatch"];
+
 /** Commit states in which the Proof Sender still has something to do. */
 export const LIVE_COMMIT_STATES: readonly CommitState[] = ["committing", "committed", "revealing"];
 
@@ -132,7 +138,9 @@ export class ProofSender {
       );
       if (refusal !== null) {
         await this.refuse(sequence, info);
-        log.info({ sequence, round, reason: refusal }, "not committing now");
+        // Out of stake needs the operator; a closed window or a verified sequence does not.
+        const level = refusal === "InsufficientStake" ? "error" : "info";
+        log[level]({ sequence, round, reason: refusal }, "not committing now");
         continue;
       }
       await db
@@ -290,7 +298,8 @@ export class ProofSender {
       this.proofHashCache.push(sequence, { round, proof });
       return;
     }
-    if (refusal === "RevealWindowNotOpen") return;
+    // Not yet, or not now (the emergency state stops reveals until it ends): the window decides later.
+    if (refusal === "RevealWindowNotOpen" || refusal === "InEmergency") return;
     const status = Number(await rollup.commitStatus(sequence, round, miner));
     if (status === 0) {
       // No such commit on the chain (CommitStatus.None): a reorg took the block it was mined in. Not missed: its
@@ -302,8 +311,14 @@ export class ProofSender {
       log.warn({ sequence, round, state }, "the commit is no longer on the chain (reorg)");
       return;
     }
-    // CommitStatus: 4 Missed, 3 ProofInvalid, 2 ProofVerified, 5 RewardClaimed, 6 Withdrawn.
-    const state: CommitState = status === 2 || status === 5 ? "verified" : status === 6 ? "withdrawn" : "missed";
+    // CommitStatus: 1 Committed, 2 ProofVerified, 3 ProofInvalid, 4 Missed, 5 RewardClaimed, 6 Withdrawn.
+    if (status === 1 && !ENDS_A_COMMIT.includes(refusal)) {
+      // A refusal that says nothing about this commit's fate (a pause, say): asked again next tick.
+      log.warn({ sequence, round, reason: refusal }, "the reveal is refused for now");
+      return;
+    }
+    const state: CommitState =
+      status === 2 || status === 5 ? "verified" : status === 3 ? "rejected" : status === 6 ? "withdrawn" : "missed";
     await this.setCommit(sequence, round, { state, reason: refusal });
     log.warn({ sequence, round, reason: refusal, state }, "the commit can no longer be revealed");
   }
