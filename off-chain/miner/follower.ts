@@ -13,6 +13,19 @@ export class FollowerConfigError extends Error {
   }
 }
 
+/**
+ * The RPC does not have a block the follower has read: a node behind the one that answered before. Transient
+ * (the step is retried); never taken for a reorg, which would delete what the miner stored.
+ */
+export class LaggingNodeError extends Error {
+  constructor(chain: string, block: bigint) {
+    super(
+      `chain ${chain}: the RPC does not have block ${block}, which the follower has read; waiting for it to catch up`,
+    );
+    this.name = "LaggingNodeError";
+  }
+}
+
 /** What one step of the follower did. */
 export interface FollowStep {
   /** Blocks read in this step (0: nothing new that is deep enough). */
@@ -74,7 +87,9 @@ export class ChainFollower {
     const cursor = await db.selectFrom("chain").selectAll().where("chain_id", "=", chainId).executeTakeFirstOrThrow();
     if (cursor.processed_hash !== "") {
       const block = await provider.getBlock(cursor.processed_block);
-      if (block?.hash !== cursor.processed_hash) {
+      // A node that does not have the block (one behind the others of a load-balanced RPC) says nothing of a reorg.
+      if (block === null) throw new LaggingNodeError(this.chain.name, cursor.processed_block);
+      if (block.hash !== cursor.processed_hash) {
         const fork = await this.rollBack();
         return { blocks: 0, reorgedTo: fork };
       }
@@ -85,7 +100,7 @@ export class ChainFollower {
     const to = target - from + 1n > MAX_RANGE ? from + MAX_RANGE - 1n : target;
 
     const toHash = await this.blockHash(to);
-    if (toHash === null) return { blocks: 0 };
+    if (toHash === null) throw new LaggingNodeError(this.chain.name, to);
     const { rollup } = this.chain;
     const range = [Number(from), Number(to)] as const;
     const submitted = await rollup.queryFilter(rollup.filters.SequenceSubmitted(), ...range);
@@ -180,7 +195,9 @@ export class ChainFollower {
     let fork = fromBlock - 1n;
     let forkHash = "";
     for (const block of stored) {
-      if ((await this.blockHash(block.number)) === block.hash) {
+      const hash = await this.blockHash(block.number);
+      if (hash === null) throw new LaggingNodeError(this.chain.name, block.number);
+      if (hash === block.hash) {
         fork = block.number;
         forkHash = block.hash;
         break;
