@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ZeroAddress } from "ethers";
+import { Wallet, ZeroAddress } from "ethers";
 import hre, { network } from "hardhat";
 import type { JsonRpcServer, NetworkConnection } from "hardhat/types/network";
 import { bsc, bscTestnet, mainnet, polygon, polygonAmoy, sepolia } from "viem/chains";
@@ -132,6 +132,26 @@ describe("Base chains (viem's definitions, real and simulated networks, chain an
         await server.close();
       }
     });
+
+    it("Should refuse (Hardhat itself) a real network whose RPC is another chain", async function () {
+      const server = await network.createServer("default", "127.0.0.1", 0);
+      const { port } = await server.listen();
+      try {
+        // A throwaway key: the refusal comes before any account is used.
+        const key = Wallet.createRandom().privateKey;
+        await withEnv({ BNB_RPC_URL: `http://127.0.0.1:${port}`, BNB_DEPLOYER_KEY: key }, async () => {
+          const connection = await network.create("bnb");
+          try {
+            const error = await rejection(connection.provider.request({ method: "eth_blockNumber" }));
+            expect(error.message).to.contain('set to use chain id "56", but connected to a chain with id "31337"');
+          } finally {
+            await connection.close();
+          }
+        });
+      } finally {
+        await server.close();
+      }
+    });
   });
 
   describe("# chain facts from viem", function () {
@@ -204,6 +224,24 @@ describe("Base chains (viem's definitions, real and simulated networks, chain an
         expect(fork.message).to.equal(
           `the bnb fork (BNB_RPC_URL) (${url}): the RPC reports chain id 31337, but chain id 56 is configured`,
         );
+      } finally {
+        await server.close();
+      }
+    });
+
+    it("Should fork a simulated mainnet from an RPC of that chain", async function () {
+      const server = await network.createServer({
+        network: simulatedNetworkName("bnb"),
+        override: { mining: { auto: true, interval: 0 } },
+      });
+      const { port } = await server.listen();
+      try {
+        const fork = await forkNetwork("bnb", `http://127.0.0.1:${port}`);
+        try {
+          expect(await fork.provider.request({ method: "eth_chainId" })).to.equal("0x38");
+        } finally {
+          await fork.close();
+        }
       } finally {
         await server.close();
       }
