@@ -1,8 +1,11 @@
 import { createRequire } from "node:module";
 
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
-import { defineConfig, task } from "hardhat/config";
+import { configVariable, defineConfig, task } from "hardhat/config";
 import { ArgumentType } from "hardhat/types/arguments";
+import type { NetworkUserConfig } from "hardhat/types/config";
+
+import { blockTimeOf, CHAIN_DEFINITIONS, MAINNET_NAMES, simulatedNetworkName } from "./off-chain/deploy/chains.js";
 
 // Hardhat must never download a compiler (these machines reach only the npm
 // registry): every profile compiles with the soljson.js of the pinned `solc`
@@ -12,6 +15,42 @@ const SOLCJS_PATH = require.resolve("solc/soljson.js");
 const SOLC_VERSION = (require("solc/package.json") as { version: string }).version;
 // The library as Hardhat names a root file taken from npm (npmFilesToBuild): its import path.
 const POSEIDON_T3 = "poseidon-solidity/PoseidonT3.sol";
+
+// The real chains: their RPC URL and deployer key are configuration variables (the Hardhat keystore, then the
+// environment), resolved only when a command connects, so nothing secret sits in the repo. The chain id makes
+// Hardhat refuse an RPC of another chain.
+const realNetworks: Record<string, NetworkUserConfig> = Object.fromEntries(
+  Object.values(CHAIN_DEFINITIONS).map((chain) => [
+    chain.name,
+    {
+      type: "http",
+      chainType: "l1",
+      chainId: chain.viem.id,
+      url: configVariable(chain.rpcUrlVariable),
+      accounts: [configVariable(chain.deployerKeyVariable)],
+    },
+  ]),
+);
+
+// The mainnets simulated in process, each with its chain id and viem's block time, under names that say they are
+// simulations (network.create("bnbSim")).
+const simulatedNetworks: Record<string, NetworkUserConfig> = Object.fromEntries(
+  MAINNET_NAMES.map((name) => {
+    const { viem } = CHAIN_DEFINITIONS[name];
+    const interval = blockTimeOf(viem, name) * 1000;
+    return [
+      simulatedNetworkName(name),
+      {
+        type: "edr-simulated",
+        chainType: "l1",
+        chainId: viem.id,
+        mining: { auto: true, interval },
+        // Timestamps are whole seconds: blocks faster than one a second share them (as BNB Chain's do).
+        ...(interval < 1000 ? { allowBlocksWithSameTimestamp: true } : {}),
+      },
+    ];
+  }),
+);
 
 const circuits = task("circuits", "Compile the circuits, run their Groth16 setup and export the verifiers (cached)")
   .addOption({
@@ -58,11 +97,8 @@ export default defineConfig({
   networks: {
     // A node started with `npx hardhat node --hostname 127.0.0.1` (localhost may resolve to ::1 first).
     localhost: { type: "http", url: "http://127.0.0.1:8545" },
-    // The three base chains, simulated side by side (network.create("bnb")),
-    // each with its chain id and block time.
-    ethereum: { type: "edr-simulated", chainType: "l1", chainId: 1, mining: { auto: true, interval: 12_000 } },
-    bnb: { type: "edr-simulated", chainType: "l1", chainId: 56, mining: { auto: true, interval: 3_000 } },
-    polygon: { type: "edr-simulated", chainType: "l1", chainId: 137, mining: { auto: true, interval: 2_000 } },
+    ...realNetworks,
+    ...simulatedNetworks,
   },
   test: {
     mocha: { timeout: 600_000 },

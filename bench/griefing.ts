@@ -144,7 +144,7 @@ async function run(f: RollupFixture, attack: boolean): Promise<Outcome> {
 
 async function main(): Promise<void> {
   try {
-    const { ethers, networkHelpers } = await network.create("ethereum");
+    const { ethers, networkHelpers } = await network.create("ethereumSim");
     // Interval mining off: blocks come from transactions and explicit mining only.
     await networkHelpers.mine(1);
     await ethers.provider.send("evm_setIntervalMining", [0]);

@@ -3,12 +3,16 @@
 // genesis, prove one sequence, commit its proofHash and reveal the proof in
 // the reveal window. It never talks to the sequencer.
 //
-//   MINER_PRIVATE_KEY=0x… npm run prove-from-chain -- --rpc http://127.0.0.1:8545 \
+//   MINER_PRIVATE_KEY=0x… npm run prove-from-chain -- --rpc http://127.0.0.1:8545 --chain bnb \
 //     --rollup 0x… --genesis genesis.json [--sequence N] [--threads K]
+//
+// --chain is a known chain's name (ethereum, bnb, polygon, their testnets) or a chain id: the RPC must report it.
 import { parseArgs } from "node:util";
 
 import { isError, JsonRpcProvider, Network, NonceManager, Wallet } from "ethers";
 
+import { CHAIN_DEFINITIONS, type BaseChainName } from "../off-chain/deploy/chains.js";
+import { assertChainId, ChainMismatchError, RpcCheckError } from "../off-chain/deploy/check-chain.js";
 import { CIRCUIT_CONFIGS, ensureCircuit, releaseSnarkjsWorkers } from "../off-chain/circuits/index.js";
 import { decodeBatchData, genesisState, loadL2Crypto, readGenesis, type L2State } from "../off-chain/l2/index.js";
 import { readPostedSequences } from "../off-chain/miner/chain-data.js";
@@ -23,6 +27,7 @@ function fail(message: string): never {
 const { values } = parseArgs({
   options: {
     rpc: { type: "string" },
+    chain: { type: "string" },
     rollup: { type: "string" },
     genesis: { type: "string" },
     sequence: { type: "string" },
@@ -30,6 +35,12 @@ const { values } = parseArgs({
   },
 });
 const rpc = values.rpc ?? fail("--rpc <url> is required");
+const chainOption = values.chain ?? fail("--chain <name or chain id> is required (the chain the RPC must be)");
+const expectedChainId = /^[0-9]+$/.test(chainOption)
+  ? BigInt(chainOption)
+  : Object.hasOwn(CHAIN_DEFINITIONS, chainOption)
+    ? BigInt(CHAIN_DEFINITIONS[chainOption as BaseChainName].viem.id)
+    : fail(`--chain ${chainOption}: not a chain id nor a known chain (${Object.keys(CHAIN_DEFINITIONS).join(", ")})`);
 const rollupAddress = values.rollup ?? fail("--rollup <address> is required");
 const genesisFile = values.genesis ?? fail("--genesis <file> is required");
 const key = process.env.MINER_PRIVATE_KEY ?? fail("set MINER_PRIVATE_KEY (the miner's key is never a flag)");
@@ -41,10 +52,20 @@ const log = (line: string) => {
 };
 
 // A static network: ethers would otherwise attach chain-specific plugins that call outside hosts (chain 137).
-const probe = new JsonRpcProvider(rpc);
-const chainId = BigInt((await probe.send("eth_chainId", [])) as string);
-probe.destroy();
-const provider = new JsonRpcProvider(rpc, new Network(`base-${chainId}`, chainId), { staticNetwork: true });
+// send() still asks the RPC itself, so the check below reads the RPC's own chain id.
+const provider = new JsonRpcProvider(rpc, new Network(`base-${expectedChainId}`, expectedChainId), {
+  staticNetwork: true,
+});
+try {
+  await assertChainId(provider, expectedChainId, `--rpc ${rpc}`);
+} catch (error) {
+  if (error instanceof ChainMismatchError || error instanceof RpcCheckError) {
+    provider.destroy();
+    fail(error.message);
+  }
+  throw error;
+}
+const chainId = expectedChainId;
 const wallet = new Wallet(key, provider);
 // Nonces counted here, not re-read per transaction: a node busy mining can answer a pending count that misses a
 // transaction it has just mined (seen against Hardhat's node), and the next transaction would reuse its nonce.

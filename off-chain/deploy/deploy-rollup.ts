@@ -65,6 +65,9 @@ export function rollupConfig(
  * Deploys a rollup on one base chain: the Poseidon library, the circuit's
  * sequence verifier and the rollup contract (which grants the roles).
  * The deploy tasks and the tests both deploy through this function.
+ * A caller deploying to a real chain first runs `checkDeployTarget`
+ * (./check-chain.ts): the RPC is that chain, and its recent blocks are as long
+ * as the block time the windows are converted with.
  */
 export async function deployRollup(ethers: HardhatEthers, options: DeployRollupOptions): Promise<RollupDeployment> {
   if (options.genesisStateRoot < 0n || options.genesisStateRoot >= SNARK_SCALAR_FIELD) {

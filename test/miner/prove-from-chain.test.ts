@@ -87,7 +87,16 @@ describe("A miner that reads only the base chain (scripts/prove-from-chain.ts)",
     });
   }
 
-  const flags = () => ["--rpc", url, "--rollup", f.rollup.target as string, "--genesis", genesisFile];
+  const flags = (genesis = genesisFile, chain = "31337") => [
+    "--rpc",
+    url,
+    "--chain",
+    chain,
+    "--rollup",
+    f.rollup.target as string,
+    "--genesis",
+    genesis,
+  ];
 
   it("Should prove, commit and reveal a posted sequence from the chain's data and the genesis alone", async function () {
     await postSequences(f, 1);
@@ -99,19 +108,23 @@ describe("A miner that reads only the base chain (scripts/prove-from-chain.ts)",
     expect(await f.rollup.stateRoot()).to.equal(f.sequences[0]?.states.at(-1)?.root);
   });
 
-  it("Should refuse a genesis of another rollup, and a missing key, before sending anything", async function () {
+  it("Should refuse a genesis of another rollup, a missing key and an RPC of another chain, before sending anything", async function () {
     const other = path.join(dir, "other.json");
     await writeFile(
       other,
       formatGenesis({ chainId: f.l2.chainId + 1n, treeDepth: f.l2.genesis.treeDepth, accounts: [] }),
     );
     const nonce = await connection.ethers.provider.getTransactionCount(miner.address);
-    const wrong = await run([...flags().slice(0, 4), "--genesis", other], { MINER_PRIVATE_KEY: miner.privateKey });
+    const wrong = await run(flags(other), { MINER_PRIVATE_KEY: miner.privateKey });
     expect(wrong.code).to.equal(2);
     expect(wrong.output).to.contain(`${other} is for rollup chain id ${f.l2.chainId + 1n}`);
     const keyless = await run(flags(), { MINER_PRIVATE_KEY: undefined });
     expect(keyless.code).to.equal(2);
     expect(keyless.output).to.contain("set MINER_PRIVATE_KEY");
+    // The node is chain 31337: named as BNB Chain (56), the script stops before reading the rollup.
+    const bnb = await run(flags(genesisFile, "bnb"), { MINER_PRIVATE_KEY: miner.privateKey });
+    expect(bnb.code).to.equal(2);
+    expect(bnb.output).to.contain(`--rpc ${url}: the RPC reports chain id 31337, but chain id 56 is configured`);
     expect(await connection.ethers.provider.getTransactionCount(miner.address)).to.equal(nonce);
   });
 });

@@ -1,7 +1,14 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { BASE_CHAINS, secondsToBlocks, type BaseChain } from "../../off-chain/deploy/chains.js";
+import {
+  BASE_CHAINS,
+  MAINNET_NAMES,
+  secondsToBlocks,
+  simulatedNetworkName,
+  type BaseChain,
+} from "../../off-chain/deploy/chains.js";
+import { forkNetwork } from "../helpers/fork.js";
 import {
   closeProver,
   commit,
@@ -60,9 +67,10 @@ async function fullFlow(f: RollupFixture, chain: BaseChain): Promise<void> {
 describe("ZkPowRollup on three base chains", function () {
   after(closeProver);
 
-  for (const chain of Object.values(BASE_CHAINS)) {
-    it(`Should run the full flow with real proofs on ${chain.name} (chain id ${chain.chainId}, ${chain.blockTimeSeconds} s blocks)`, async function () {
-      const { ethers, networkHelpers } = await network.create(chain.name);
+  for (const name of MAINNET_NAMES) {
+    const chain = BASE_CHAINS[name];
+    it(`Should run the full flow with real proofs on simulated ${chain.name} (chain id ${chain.chainId}, ${chain.blockTimeSeconds} s blocks)`, async function () {
+      const { ethers, networkHelpers } = await network.create(simulatedNetworkName(name));
       // Each chain gets a rollup of its own: a proof for one is worthless on another.
       const f = await deployTestRollup(ethers, networkHelpers, {
         chain,
@@ -73,7 +81,8 @@ describe("ZkPowRollup on three base chains", function () {
   }
 
   describe("# forks", function () {
-    for (const chain of Object.values(BASE_CHAINS)) {
+    for (const name of MAINNET_NAMES) {
+      const chain = BASE_CHAINS[name];
       const url = process.env[chain.forkUrlVariable];
       it(`Should run the full flow on a fork of ${chain.name} when ${chain.forkUrlVariable} is set`, async function () {
         if (url === undefined || url === "") {
@@ -82,10 +91,7 @@ describe("ZkPowRollup on three base chains", function () {
           );
           this.skip();
         }
-        const { ethers, networkHelpers } = await network.create({
-          network: chain.name,
-          override: { forking: { url } },
-        });
+        const { ethers, networkHelpers } = await forkNetwork(name, url);
         const f = await deployTestRollup(ethers, networkHelpers, {
           chain,
           rollupChainId: 2_000n + BigInt(chain.chainId),
