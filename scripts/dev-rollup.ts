@@ -73,7 +73,7 @@ if (deployment === undefined) {
   };
   const { rollup } = await deployRollup(ethers, {
     // Windows in blocks as on Ethereum (12 s): T1 = T2 = 3 blocks.
-    chain: { name: "ethereum", chainId: 31337, blockTimeSeconds: 12, forkUrlVariable: "" },
+    chain: { name: "localhost", chainId: 31337, blockTimeSeconds: 12, forkUrlVariable: "" },
     settings,
     circuit: TEST_CIRCUIT,
     rollupChainId: ROLLUP_CHAIN_ID,

@@ -55,7 +55,7 @@ export async function startMinerNetwork(
   const { ethers, networkHelpers } = connection;
   const windowBlocks = options.windowBlocks ?? 30;
   const fixture = await deployTestRollup(ethers, networkHelpers, {
-    chain: { name: "ethereum", chainId, blockTimeSeconds: 1, forkUrlVariable: "" },
+    chain: { name: "local", chainId, blockTimeSeconds: 1, forkUrlVariable: "" },
     ...(options.rollupChainId !== undefined ? { rollupChainId: options.rollupChainId } : {}),
     settings: { ...TEST_SETTINGS, commitWindowSeconds: windowBlocks, revealWindowSeconds: windowBlocks },
   });

@@ -203,7 +203,7 @@ describe("miner: startup checks", function () {
       const verifier = await ethers.deployContract("SequenceVerifierB1D4");
       const config = rollupConfig(
         {
-          chain: { name: "ethereum", chainId: net.chainId, blockTimeSeconds: 1, forkUrlVariable: "" },
+          chain: { name: "local", chainId: net.chainId, blockTimeSeconds: 1, forkUrlVariable: "" },
           settings: TEST_SETTINGS,
           circuit: "b2d4",
           rollupChainId: l2.chainId,
