@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { ensureCircuit, getCircuitConfig, releaseSnarkjsWorkers, type CircuitArtifacts } from "../circuits/index.js";
 import { genesisState, loadL2Crypto, readGenesis, type Genesis, type L2Crypto } from "../l2/index.js";
 import { BatchProver, WorkerPool } from "../prover/index.js";
-import { describeError, sleep, type ChainContext, type ChainHealth } from "./chain.js";
+import { describeError, retryTransient, sleep, type ChainContext, type ChainHealth } from "./chain.js";
 import { MinerConfigError, type ChainConfig, type MinerConfig } from "./config.js";
 import { openDatabase, type MinerStore } from "./db/index.js";
 import { claimantId } from "./db/tasks.js";
@@ -99,17 +99,20 @@ export class Miner {
     const loadCircuit = async () => (built ??= await ensureCircuit(config.circuit));
     const checked = [];
     for (const chain of config.chains) {
-      const provider = await connectChain(chain);
+      // A connection reset on the way (an RPC closing a kept-alive connection, a node restarting) is asked again.
+      const provider = await retryTransient(() => connectChain(chain));
       const { genesis, genesisRoot } = await loadGenesis(chain, crypto);
-      const { rollup, config: rollupConfig } = await checkRollup({
-        chain,
-        provider,
-        circuit: circuitConfig,
-        verificationKey: async () => (await loadCircuit()).verificationKey,
-        genesis,
-        genesisRoot,
-        miner,
-      });
+      const { rollup, config: rollupConfig } = await retryTransient(() =>
+        checkRollup({
+          chain,
+          provider,
+          circuit: circuitConfig,
+          verificationKey: async () => (await loadCircuit()).verificationKey,
+          genesis,
+          genesisRoot,
+          miner,
+        }),
+      );
       checked.push({ chain, provider, genesis, rollup, rollupConfig, circuit: await loadCircuit() });
     }
 
@@ -208,7 +211,7 @@ export class Miner {
     for (const runner of this.chains) await runner.replay.sync();
     await this.generator.recover();
     for (const runner of this.chains) {
-      await runner.txs.start();
+      await retryTransient(() => runner.txs.start());
       await runner.manager.submitPendingProof();
     }
   }

@@ -3,7 +3,7 @@ import { FetchRequest, getAddress, JsonRpcProvider, Network, toBeHex, type Provi
 import type { CircuitConfig } from "../circuits/index.js";
 import type { Genesis } from "../l2/index.js";
 import { ZkPowRollup__factory, type ZkPowRollup } from "../../types/ethers-contracts/index.js";
-import type { RollupConfig } from "./chain.js";
+import { isTransientRpcError, type RollupConfig } from "./chain.js";
 import type { ChainConfig } from "./config.js";
 import { MinerConfigError } from "./config.js";
 
@@ -33,6 +33,8 @@ export async function connectChain(chain: ChainConfig): Promise<JsonRpcProvider>
   try {
     reported = BigInt((await probe.send("eth_chainId", [])) as string);
   } catch (error) {
+    // A connection reset on the way says nothing of the RPC: the caller asks again (retryTransient).
+    if (isTransientRpcError(error)) throw error;
     throw new MinerConfigError(
       `chain ${chain.name}: the RPC at ${chain.rpcUrl} does not answer eth_chainId (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`,
     );
@@ -80,6 +82,7 @@ export async function checkRollup(options: {
   try {
     config = await rollup.getConfig();
   } catch (error) {
+    if (isTransientRpcError(error)) throw error;
     throw new MinerConfigError(`${where} does not answer getConfig() as a zkpow rollup does (${String(error)})`);
   }
   if (config.batchSize !== BigInt(circuit.batchSize) || config.treeDepth !== BigInt(circuit.treeDepth)) {
