@@ -90,12 +90,14 @@ export class L2Replay {
    */
   private async checkVerified(): Promise<void> {
     const { db, chainId } = this.chain;
+    const kept = [...this.before.keys()];
+    if (kept.length === 0) return;
     const verified = await db
       .selectFrom("sequence")
       .select(["sequence", "new_state_root", "verified_state_root"])
       .where("chain_id", "=", chainId)
       .where("state", "=", "verified")
-      .where("sequence", "in", [...this.before.keys()].length > 0 ? [...this.before.keys()] : [-1n])
+      .where("sequence", "in", kept)
       .execute();
     for (const sequence of verified) {
       if (sequence.new_state_root !== null && sequence.new_state_root !== sequence.verified_state_root) {

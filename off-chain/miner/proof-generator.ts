@@ -5,6 +5,7 @@ import { decodeBatchData } from "../l2/index.js";
 import { proofHash, toSequenceProof, type BatchProof, type BatchProver, type Groth16Proof } from "../prover/index.js";
 import type { ChainContext } from "./chain.js";
 import type { MinerDatabase, ProofTaskTable } from "./db/schema.js";
+import { claimProofTask } from "./db/tasks.js";
 import type { L2Replay } from "./l2-replay.js";
 import type { MinerMetrics } from "./metrics.js";
 import { encodeSequenceProof, parseJson } from "./proof-codec.js";
@@ -150,34 +151,15 @@ export class ProofGenerator {
     await Promise.allSettled([...this.tasks]);
   }
 
+  /** The next batch task, lowest sequence first (aggregator and final tasks run inline, see finish). */
   private async claim(): Promise<Task | undefined> {
     if (this.stopping) return undefined;
-    const chainIds = [...this.chains.keys()];
-    return this.db
-      .updateTable("proof_task")
-      .set({
-        status: "running",
-        claimed_by: this.options.claimant,
-        claimed_at: new Date(),
-        attempts: sql<number>`attempts + 1`,
-      })
-      .where("id", "=", (eb) =>
-        eb
-          .selectFrom("proof_task")
-          .select("id")
-          .where("status", "=", "queued")
-          .where("kind", "=", "batch")
-          .where("miner", "=", this.options.miner)
-          .where("chain_id", "in", chainIds)
-          .orderBy("sequence")
-          .orderBy("batch_index")
-          .orderBy("id")
-          .limit(1)
-          .forUpdate()
-          .skipLocked(),
-      )
-      .returningAll()
-      .executeTakeFirst();
+    return claimProofTask(this.db, {
+      chainIds: [...this.chains.keys()],
+      claimant: this.options.claimant,
+      kind: "batch",
+      miner: this.options.miner,
+    });
   }
 
   private async runBatchTask(task: Task): Promise<void> {
@@ -189,13 +171,8 @@ export class ProofGenerator {
       let state = replay.stateBefore(task.sequence);
       if (state === undefined) {
         if (await this.stillPosted(task)) {
-          // Not replayed yet (a task of the last run, claimed before the first sync after a start or a reorg):
-          // back to the queue, the attempt not counted.
-          await this.db
-            .updateTable("proof_task")
-            .set({ status: "queued", claimed_by: null, claimed_at: null, attempts: sql<number>`attempts - 1` })
-            .where("id", "=", task.id)
-            .execute();
+          // Not replayed yet (a task of the last run, claimed before the first sync after a start or a reorg).
+          await this.unclaim(task);
           return;
         }
         await this.settleTask(task, "failed", "the sequence was verified or rolled back before it was proven");
@@ -256,12 +233,8 @@ export class ProofGenerator {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (this.stopping) {
-        // Interrupted by a stop: back to the queue, the attempt not counted.
-        await this.db
-          .updateTable("proof_task")
-          .set({ status: "queued", claimed_by: null, attempts: sql<number>`attempts - 1` })
-          .where("id", "=", task.id)
-          .execute();
+        // Interrupted by a stop.
+        await this.unclaim(task);
         return;
       }
       const giveUp = task.attempts >= MAX_ATTEMPTS;
@@ -300,6 +273,15 @@ export class ProofGenerator {
       .where("sequence", "=", task.sequence)
       .executeTakeFirst();
     return row?.state === "posted";
+  }
+
+  /** Back to the queue, the attempt not counted: the task never had a fair try. */
+  private async unclaim(task: Task): Promise<void> {
+    await this.db
+      .updateTable("proof_task")
+      .set({ status: "queued", claimed_by: null, claimed_at: null, attempts: sql<number>`attempts - 1` })
+      .where("id", "=", task.id)
+      .execute();
   }
 
   private async settleTask(task: Task, status: "failed" | "queued", error: string): Promise<void> {

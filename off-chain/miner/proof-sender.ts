@@ -174,8 +174,7 @@ export class ProofSender {
         this.monitPHTxCache.push(sequence, { round });
         log.info({ sequence, round, proofHash: msg.proofHash }, "commit sent");
       } catch (error) {
-        const reason =
-          (error as { errorName?: string }).errorName ?? (error instanceof Error ? error.message : String(error));
+        const reason = notSentReason(error);
         await this.setCommit(sequence, round, { state: "abandoned", reason });
         if (error instanceof TxRevertedError) {
           // The estimate reverted (the node judged the window on a later block than the check): a refusal like the
@@ -345,10 +344,7 @@ export class ProofSender {
         this.chain.log.info({ sequence, round }, "reveal sent");
       } catch (error) {
         // Not sent (the estimate reverted: the window moved on): the monitor looks again next tick.
-        this.chain.log.warn(
-          { sequence, round, reason: (error as { errorName?: string }).errorName ?? String(error) },
-          "the reveal was not sent",
-        );
+        this.chain.log.warn({ sequence, round, reason: notSentReason(error) }, "the reveal was not sent");
       }
     }
   }
@@ -516,4 +512,10 @@ export class ProofSender {
   private async tx(id: number): Promise<Tx | undefined> {
     return this.chain.db.selectFrom("tx").selectAll().where("id", "=", id).executeTakeFirst();
   }
+}
+
+/** Why the transaction manager did not send: the custom error its estimate reverted with, or the failure. */
+function notSentReason(error: unknown): string {
+  if (error instanceof TxRevertedError && error.errorName !== undefined) return error.errorName;
+  return error instanceof Error ? error.message : String(error);
 }

@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 
 import { sql, type Kysely, type Selectable } from "kysely";
 
-import type { MinerDatabase, ProofTaskTable } from "./schema.js";
+import type { MinerDatabase, ProofTaskKind, ProofTaskTable } from "./schema.js";
 
 // Fixed at load: the claimant must stay the same string for the process's whole life.
 const PROCESS_START = Math.round(performance.timeOrigin);
@@ -48,19 +48,23 @@ export function claimantMayBeAlive(claimant: string): boolean {
  * Claims the next queued proof task of the given chains for `claimant`, in
  * one statement: the lowest sequence first (lower sequences gate everything
  * after them), within a sequence its batch tasks before the aggregator before
- * the final task, then the oldest. Concurrent claimants never get the same
+ * the final task, then the oldest (a sequence's tasks are planned in batch
+ * order); only tasks of `kind` and bound to `miner` when given. Concurrent claimants never get the same
  * task: the row is locked by the claim and SKIP LOCKED passes over it.
  */
 export async function claimProofTask(
   db: Kysely<MinerDatabase>,
-  options: { chainIds: readonly bigint[]; claimant: string },
+  options: { chainIds: readonly bigint[]; claimant: string; kind?: ProofTaskKind; miner?: string },
 ): Promise<Selectable<ProofTaskTable> | undefined> {
   if (options.chainIds.length === 0) return undefined;
-  const next = db
+  let next = db
     .selectFrom("proof_task")
     .select("id")
     .where("status", "=", "queued")
-    .where("chain_id", "in", options.chainIds)
+    .where("chain_id", "in", options.chainIds);
+  if (options.kind !== undefined) next = next.where("kind", "=", options.kind);
+  if (options.miner !== undefined) next = next.where("miner", "=", options.miner);
+  next = next
     .orderBy("sequence")
     .orderBy(sql`case kind when 'batch' then 0 when 'aggregator' then 1 else 2 end`)
     .orderBy("id")
