@@ -28,7 +28,7 @@ import {
   type Genesis,
   type SignedTransfer,
 } from "../off-chain/l2/index.js";
-import { readPostedSequences } from "../off-chain/miner/chain-data.js";
+import { readPostedSequences } from "../off-chain/chain/chain-data.js";
 import { ZkPowRollup__factory } from "../types/ethers-contracts/index.js";
 
 const DIR = "dev";

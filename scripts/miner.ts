@@ -9,7 +9,7 @@
 import { parseArgs } from "node:util";
 
 import { loadMinerKey, MinerConfigError, readMinerConfig } from "../off-chain/miner/config.js";
-import { createLogger } from "../off-chain/miner/logger.js";
+import { createLogger } from "../off-chain/service/logger.js";
 import { MinerMetrics, startMetricsServer } from "../off-chain/miner/metrics.js";
 import { Miner } from "../off-chain/miner/miner.js";
 import { StatusView } from "../off-chain/miner/status-view.js";

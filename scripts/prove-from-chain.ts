@@ -15,7 +15,7 @@ import { CHAIN_DEFINITIONS, type BaseChainName } from "../off-chain/deploy/chain
 import { assertChainId, ChainMismatchError, RpcCheckError } from "../off-chain/deploy/check-chain.js";
 import { CIRCUIT_CONFIGS, ensureCircuit, releaseSnarkjsWorkers } from "../off-chain/circuits/index.js";
 import { decodeBatchData, genesisState, loadL2Crypto, readGenesis, type L2State } from "../off-chain/l2/index.js";
-import { readPostedSequences } from "../off-chain/miner/chain-data.js";
+import { readPostedSequences } from "../off-chain/chain/chain-data.js";
 import { BatchProver, proofHash, toContractProof, toSequenceProof } from "../off-chain/prover/index.js";
 import { ZkPowRollup__factory } from "../types/ethers-contracts/index.js";
 

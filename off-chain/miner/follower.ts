@@ -1,7 +1,7 @@
 import { getAddress } from "ethers";
 import type { Transaction } from "kysely";
 
-import { decodePosting, type PostedSequence } from "./chain-data.js";
+import { decodePosting, type PostedSequence } from "../chain/chain-data.js";
 import type { ChainContext, ChainHealth } from "./chain.js";
 import type { MinerDatabase } from "./db/schema.js";
 

@@ -6,7 +6,7 @@ import { genesisState, loadL2Crypto, readGenesis, type Genesis, type L2Crypto } 
 import { BatchProver, WorkerPool } from "../prover/index.js";
 import { describeError, retryTransient, sleep, type ChainContext, type ChainHealth } from "./chain.js";
 import { MinerConfigError, type ChainConfig, type MinerConfig } from "./config.js";
-import { openDatabase, type MinerStore } from "./db/index.js";
+import { openDatabase, type MinerStore, type TxKind } from "./db/index.js";
 import { claimantId } from "./db/tasks.js";
 import { ChainFollower, FollowerConfigError } from "./follower.js";
 import { L2Replay, ReplayMismatchError } from "./l2-replay.js";
@@ -17,7 +17,8 @@ import { ProofSender } from "./proof-sender.js";
 import { Rewards } from "./rewards.js";
 import { checkRollup, connectChain } from "./startup-checks.js";
 import type { ChainStatus, MinerStatus } from "./status.js";
-import { TxManager } from "./tx-manager.js";
+import { TxManager } from "../chain/tx-manager.js";
+import { txTables } from "../chain/tx-schema.js";
 
 export interface MinerOptions {
   readonly config: MinerConfig;
@@ -35,7 +36,7 @@ interface ChainRunner {
   readonly health: ChainHealth;
   readonly follower: ChainFollower;
   readonly replay: L2Replay;
-  readonly txs: TxManager;
+  readonly txs: TxManager<TxKind>;
   readonly sender: ProofSender;
   readonly manager: ProofManager;
   readonly rewards: Rewards;
@@ -150,7 +151,7 @@ export class Miner {
         const health: ChainHealth = { reorgs: 0, rpcErrors: 0, lastRpcError: null, headBlock: 0n };
         const wallet = key.connect(provider);
         const txs = new TxManager({
-          db: store.db,
+          db: txTables(store.db),
           chainId,
           signer: wallet,
           confirmations: Math.max(1, chain.confirmations),

@@ -9,7 +9,7 @@ import { probe } from "./contract-errors.js";
 import type { CommitState, CommitTable, TxKind, TxTable } from "./db/schema.js";
 import { PriorityCache } from "./priority-cache.js";
 import type { Deadline } from "./status.js";
-import { TxRevertedError } from "./tx-manager.js";
+import { TxRevertedError } from "../chain/tx-manager.js";
 import { decodeSequenceProof, parseJson } from "./proof-codec.js";
 
 /** What the Proof Sender needs of the transaction manager. */

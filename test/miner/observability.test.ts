@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 import { expect } from "chai";
 
-import { createLogger } from "../../off-chain/miner/logger.js";
+import { createLogger } from "../../off-chain/service/logger.js";
 import { MinerMetrics, startMetricsServer, weiToTokens, type MetricsServer } from "../../off-chain/miner/metrics.js";
 import type { ChainStatus, MinerStatus } from "../../off-chain/miner/status.js";
 import { formatTokens, renderStatus, StatusView } from "../../off-chain/miner/status-view.js";

@@ -14,7 +14,8 @@ import {
   TxRevertedError,
   type TxManagerOptions,
   type TxWithAttempts,
-} from "../../off-chain/miner/tx-manager.js";
+} from "../../off-chain/chain/tx-manager.js";
+import { txTables } from "../../off-chain/chain/tx-schema.js";
 import type { TestToken } from "../../types/ethers-contracts/index.js";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
@@ -71,7 +72,7 @@ async function fixture(database: SharedDatabase, hardfork?: string): Promise<Fix
     database,
     manager: (options) =>
       new TxManager({
-        db: database.store.db,
+        db: txTables(database.store.db),
         chainId,
         signer: wallet,
         confirmations: 1,

@@ -11,7 +11,7 @@ import {
   type BatchCommitment,
   type TransferToApply,
 } from "../../off-chain/l2/index.js";
-import { toBatchCommitment } from "../../off-chain/miner/chain-data.js";
+import { toBatchCommitment } from "../../off-chain/chain/chain-data.js";
 import { ISequenceVerifier__factory } from "../../types/ethers-contracts/index.js";
 import { sign } from "../helpers/l2.js";
 import {

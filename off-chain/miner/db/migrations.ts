@@ -1,7 +1,7 @@
-import { inspect } from "node:util";
-
 import { sql, type Kysely } from "kysely";
-import { Migrator, type Migration, type MigrationProvider } from "kysely/migration";
+import type { Migration } from "kysely/migration";
+
+import { migrateToLatest as migrate, type Migrations } from "../../db/migrate.js";
 
 import type {
   CommitState,
@@ -255,36 +255,11 @@ const initial: Migration = {
 };
 
 /** Every migration, by name; names sort in the order they run. */
-export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+export const MIGRATIONS: Migrations = {
   "001_initial": initial,
 };
 
-// The migrations live in code, so that a bundled or installed miner needs no migration folder on disk.
-const provider: MigrationProvider = {
-  getMigrations: () => Promise.resolve({ ...MIGRATIONS }),
-};
-
-/**
- * Brings the database to the latest schema; running it again does nothing.
- * Each migration runs in a transaction (PostgreSQL's DDL is transactional),
- * so a failed one leaves the schema as it was. Kysely's bookkeeping tables go
- * into the session's current schema, next to the miner's tables.
- */
-export async function migrateToLatest(db: Kysely<MinerDatabase>): Promise<void> {
-  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
-  const schema = rows[0]?.schema ?? null;
-  if (schema === null) throw new Error("cannot migrate the miner's database: no current schema (check search_path)");
-  // Without an explicit schema Kysely looks for its table in every schema and
-  // may find another schema's, e.g. another miner's in the same database.
-  const migrator = new Migrator({ db, provider, migrationTableSchema: schema });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error === undefined) return;
-  const failed = results?.find((result) => result.status === "Error")?.migrationName;
-  const cause = error instanceof Error ? error.message : inspect(error);
-  throw new Error(
-    failed === undefined
-      ? `cannot migrate the miner's database (schema ${schema}): ${cause}`
-      : `migration ${failed} of the miner's database (schema ${schema}) failed: ${cause}`,
-    { cause: error },
-  );
+/** Brings the miner's database to the latest schema (see off-chain/db/migrate.ts). */
+export function migrateToLatest(db: Kysely<MinerDatabase>): Promise<void> {
+  return migrate(db, MIGRATIONS, "miner");
 }

@@ -1,5 +1,7 @@
 import type { ColumnType, Generated } from "kysely";
 
+import type { AccountTable, TxAttemptTable, TxTable as SharedTxTable } from "../../chain/tx-schema.js";
+
 /**
  * The miner's database: everything it needs after a restart (MISSION.md,
  * "The aggregator"). One schema for embedded PGlite and PostgreSQL
@@ -168,53 +170,9 @@ export interface CommitTable {
   updated_at: Timestamp;
 }
 
-/** The local nonce of each sending account per chain, reconciled with the chain at start. */
-export interface AccountTable {
-  chain_id: bigint;
-  address: string;
-  next_nonce: bigint;
-}
+export type { AccountTable, TxAttemptTable, TxState } from "../../chain/tx-schema.js";
 
 export type TxKind = "commit" | "reveal" | "claim" | "settle" | "correct";
-export type TxState =
-  /** Signed and sent (or about to be); not yet mined. */
-  | "pending"
-  /** Mined at least the chain's confirmations deep, success. */
-  | "mined"
-  /** Mined and reverted (error holds the custom error's name). */
-  | "reverted"
-  /** Never to be mined: its nonce was used by something else. */
-  | "dropped";
 
 /** A transaction the miner sends (unique on chain_id, sender, nonce). */
-export interface TxTable {
-  id: Generated<number>;
-  chain_id: bigint;
-  sender: string;
-  nonce: bigint;
-  kind: TxKind;
-  sequence: bigint | null;
-  round: number | null;
-  to: string;
-  data: string;
-  gas_limit: bigint;
-  state: TxState;
-  /** The attempt that was mined (null until then). */
-  mined_hash: string | null;
-  block_number: bigint | null;
-  block_hash: string | null;
-  error: string | null;
-  created_at: Generated<Timestamp>;
-}
-
-/** Each signed version of a transaction: the first, and each fee replacement (unique on hash). */
-export interface TxAttemptTable {
-  hash: string;
-  tx_id: number;
-  /** EIP-1559 fees, or the legacy gas price in max_fee with priority_fee null. */
-  max_fee: bigint;
-  priority_fee: bigint | null;
-  raw: string;
-  sent_block: bigint;
-  created_at: Generated<Timestamp>;
-}
+export type TxTable = SharedTxTable<TxKind>;

@@ -1,8 +1,8 @@
 import { ethers } from "ethers";
-import type { Kysely, Selectable } from "kysely";
+import type { Kysely, Selectable, Transaction } from "kysely";
 import type { Logger } from "pino";
 
-import type { MinerDatabase, TxAttemptTable, TxKind, TxTable } from "./db/schema.js";
+import type { TxAttemptTable, TxDatabase, TxTable } from "./tx-schema.js";
 
 export type TxRow = Selectable<TxTable>;
 export type TxAttemptRow = Selectable<TxAttemptTable>;
@@ -12,8 +12,8 @@ export interface TxWithAttempts extends TxRow {
   readonly attempts: readonly TxAttemptRow[];
 }
 
-export interface TxRequest {
-  readonly kind: TxKind;
+export interface TxRequest<K extends string = string> {
+  readonly kind: K;
   readonly sequence?: bigint;
   readonly round?: number;
   readonly to: string;
@@ -23,7 +23,8 @@ export interface TxRequest {
 }
 
 export interface TxManagerOptions {
-  readonly db: Kysely<MinerDatabase>;
+  /** The service's database, seen through txTables (it holds the tables of tx-schema.ts). */
+  readonly db: Kysely<TxDatabase>;
   readonly chainId: bigint;
   /** The sending account (an ethers Wallet or HDNodeWallet), connected to the chain's provider. */
   readonly signer: ethers.BaseWallet;
@@ -68,8 +69,9 @@ interface Fees {
 }
 
 /**
- * Sends the miner's transactions from one account on one base chain and
- * follows each to a final state, so that the proof sender only reads rows.
+ * Sends a service's transactions from one account on one base chain and
+ * follows each to a final state, so that the service only reads rows (the
+ * miner's proof sender, the sequencer's poster).
  *
  * The nonce is the database's, never the chain's latest count: two sends
  * before either is mined must not share a nonce (the zkEVM aggregator's bug).
@@ -78,8 +80,8 @@ interface Fees {
  *
  * Call start() once, then send() at will and poll() about once a block.
  */
-export class TxManager {
-  private readonly db: Kysely<MinerDatabase>;
+export class TxManager<K extends string = string> {
+  private readonly db: Kysely<TxDatabase>;
   private readonly chainId: bigint;
   private readonly signer: ethers.BaseWallet;
   private readonly provider: ethers.Provider;
@@ -143,8 +145,15 @@ export class TxManager {
    * Once stored, the transaction is ours to see through: a failed broadcast
    * is logged and left to poll(), which sends it again, since its nonce must
    * be filled for any later transaction to be mined.
+   *
+   * `onStored` runs in the database transaction that stores it, before the
+   * broadcast: what the caller records there (e.g. which batches this
+   * transaction posts) is on disk iff the transaction is.
    */
-  async send(request: TxRequest): Promise<number> {
+  async send(
+    request: TxRequest<K>,
+    onStored?: (trx: Transaction<TxDatabase>, txId: number) => Promise<void>,
+  ): Promise<number> {
     this.assertStarted();
     const to = ethers.getAddress(request.to);
     const gasLimit = request.gasLimit ?? (await this.estimateGas(to, request.data));
@@ -190,6 +199,7 @@ export class TxManager {
         .insertInto("tx_attempt")
         .values({ ...signed, tx_id: id, ...attemptFees(fees), sent_block: BigInt(head) })
         .execute();
+      await onStored?.(trx, id);
       return { id, nonce, ...signed };
     });
     this.log.info(

@@ -15,7 +15,7 @@ export interface LoggerOptions {
 const REDACT = ["privateKey", "*.privateKey", "mnemonic", "*.mnemonic", "password", "*.password"];
 
 /**
- * The miner's root logger: one JSON object per line. Modules take a child (`log.child({ module: "follower",
+ * A service's root logger (miner, sequencer): one JSON object per line. Modules take a child (`log.child({ module: "follower",
  * chain: "ethereum" })`) so every line says where it comes from.
  *
  * Bigints (blocks, sequences, wei) print as exact JSON numbers; a reader that parses wei amounts needs a
