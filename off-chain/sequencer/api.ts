@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { z, type ZodType } from "zod";
 
@@ -48,12 +48,8 @@ function describeIssues(error: z.ZodError, where: string): string {
  * { code, message }.
  */
 export function buildApi(backend: SequencerBackend, log: Logger): FastifyInstance {
-  const logger: FastifyBaseLogger = log.child({ module: "api" });
-  const app = Fastify({
-    loggerInstance: logger,
-    disableRequestLogging: true,
-    bodyLimit: 16_384,
-  });
+  // Fastify's own request logging stays off: the sequencer logs what it does, not every GET.
+  const app = Fastify({ bodyLimit: 16_384 });
   app.setValidatorCompiler(({ schema, httpPart }) => {
     const zod = schema as ZodType;
     return (data: unknown) => {

@@ -1,0 +1,2 @@
+export { SequencerClient, SequencerApiError, type SubmittedTransfer } from "./client.js";
+export { createKeyFile, readKeyFile, KeyFileError, type KeyFile } from "./keystore.js";

@@ -1,0 +1,137 @@
+// The L2 sequencer of one rollup: takes signed transfers over HTTP, posts
+// them in batches and sequences, follows them until verified.
+//
+//   SEQUENCER_PRIVATE_KEY=0x… npm run sequencer -- --config sequencer.json
+//   SEQUENCER_PRIVATE_KEY=0x… npm run sequencer -- --deployment ignition/deployments/<id> --rpc-url URL --circuit b2d4
+//
+// Flags override the file. docs/sequencer.md says more.
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+
+import { createLogger } from "../off-chain/service/logger.js";
+import {
+  parseSequencerConfig,
+  readDeployment,
+  readSequencerConfig,
+  Sequencer,
+  SequencerConfigError,
+  sequencerKeyFromEnv,
+  type SequencerConfig,
+} from "../off-chain/sequencer/index.js";
+
+const USAGE = `usage: npm run sequencer -- [--config FILE] [--deployment DIR] [--rpc-url URL] [--rollup ADDRESS]
+       [--genesis FILE] [--circuit NAME] [--chain-id N] [--deployment-block N] [--data-dir DIR] [--database-url URL]
+       [--host HOST] [--port N] [--batch-timeout-ms N] [--sequence-timeout-ms N] [--confirmations N]
+       [--log-file FILE] [--log-level LEVEL]
+The key comes from SEQUENCER_PRIVATE_KEY, never from a flag.`;
+
+function usage(message: string): never {
+  console.error(`sequencer: ${message}`);
+  console.error(USAGE);
+  process.exit(2);
+}
+
+function integer(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) usage(`${flag} must be a whole number, got "${value}"`);
+  return number;
+}
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      config: { type: "string" },
+      deployment: { type: "string" },
+      "rpc-url": { type: "string" },
+      rollup: { type: "string" },
+      genesis: { type: "string" },
+      circuit: { type: "string" },
+      "chain-id": { type: "string" },
+      "deployment-block": { type: "string" },
+      "data-dir": { type: "string" },
+      "database-url": { type: "string" },
+      host: { type: "string" },
+      port: { type: "string" },
+      "batch-timeout-ms": { type: "string" },
+      "sequence-timeout-ms": { type: "string" },
+      confirmations: { type: "string" },
+      "log-file": { type: "string" },
+      "log-level": { type: "string", default: "info" },
+      "private-key": { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  }));
+} catch (error) {
+  usage(error instanceof Error ? error.message : String(error));
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (values["private-key"] !== undefined) {
+  usage("the key is never a flag (shell histories keep it): set SEQUENCER_PRIVATE_KEY");
+}
+
+let log;
+try {
+  log = createLogger({
+    name: "zkpow-sequencer",
+    level: values["log-level"],
+    ...(values["log-file"] !== undefined ? { destination: values["log-file"] } : {}),
+  });
+} catch (error) {
+  usage(error instanceof Error ? error.message : String(error));
+}
+
+try {
+  const deployment = values.deployment === undefined ? undefined : await readDeployment(values.deployment);
+  const path = (value: string | undefined) => (value === undefined ? undefined : resolve(value));
+  const overrides = {
+    rpcUrl: values["rpc-url"],
+    rollup: values.rollup ?? deployment?.rollup,
+    genesis: path(values.genesis) ?? deployment?.genesis,
+    circuit: values.circuit,
+    chainId: integer(values["chain-id"], "--chain-id"),
+    deploymentBlock: integer(values["deployment-block"], "--deployment-block"),
+    dataDir: path(values["data-dir"]),
+    databaseUrl: values["database-url"] ?? process.env.DATABASE_URL,
+    host: values.host,
+    port: integer(values.port, "--port"),
+    batchTimeoutMs: integer(values["batch-timeout-ms"], "--batch-timeout-ms"),
+    sequenceTimeoutMs: integer(values["sequence-timeout-ms"], "--sequence-timeout-ms"),
+    confirmations: integer(values.confirmations, "--confirmations"),
+  };
+  const config: SequencerConfig =
+    values.config !== undefined
+      ? await readSequencerConfig(values.config, overrides)
+      : parseSequencerConfig(
+          Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined)),
+          "flags",
+        );
+  const privateKey = sequencerKeyFromEnv();
+  const sequencer = await Sequencer.start({ ...config, privateKey, logger: log });
+  console.error(`sequencer: listening on ${sequencer.url}`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "stopping");
+    void sequencer.stop().then(() => process.exit(0));
+  };
+  process.on("SIGINT", () => {
+    stop("SIGINT");
+  });
+  process.on("SIGTERM", () => {
+    stop("SIGTERM");
+  });
+} catch (error) {
+  if (error instanceof SequencerConfigError) {
+    console.error(`sequencer: ${error.message}`);
+    process.exit(2);
+  }
+  console.error(`sequencer: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exit(1);
+}
