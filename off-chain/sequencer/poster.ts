@@ -65,18 +65,21 @@ export class Poster {
   }
 
   /**
-   * The rollup takes batch fees with transferFrom: the sequencer approves it
-   * once, for good (it only ever takes batchFee per posted batch).
+   * The rollup takes batch fees with transferFrom: when the allowance cannot
+   * pay a full sequence's fees, the sequencer approves it without limit (the
+   * rollup only ever takes batchFee per posted batch). Returns whether the
+   * allowance covers `fee` now.
    */
-  async ensureAllowance(): Promise<void> {
+  async ensureAllowance(fee = this.o.batchFee * BigInt(this.o.maxBatchesPerSequence)): Promise<boolean> {
     const { o } = this;
-    if (o.batchFee === 0n) return;
+    if (o.batchFee === 0n) return true;
     const allowance = (await this.token.getFunction("allowance")(o.sender, o.rollupAddress)) as bigint;
-    if (allowance >= MaxUint256 / 2n) return;
-    if (await this.approvalInFlight()) return;
+    if (allowance >= fee) return true;
+    if (await this.approvalInFlight()) return false;
     const data = this.token.interface.encodeFunctionData("approve", [o.rollupAddress, MaxUint256]);
     const txId = await o.txs.send({ kind: "approve", to: o.token, data });
-    o.log.info({ txId, token: o.token }, "approving the rollup to take batch fees");
+    o.log.info({ txId, token: o.token, allowance }, "approving the rollup to take batch fees");
+    return false;
   }
 
   /** Updates postings from their transactions' states. */
@@ -85,7 +88,7 @@ export class Poster {
     const rows = await db
       .selectFrom("posting")
       .innerJoin("tx", "tx.id", "posting.tx_id")
-      .select(["posting.id", "posting.state", "tx.state as txState", "tx.mined_hash", "tx.error"])
+      .select(["posting.id", "posting.state", "posting.sequence", "tx.state as txState", "tx.mined_hash", "tx.error"])
       .where("posting.state", "in", ["sending", "posted"])
       .execute();
     for (const row of rows) {
@@ -108,6 +111,7 @@ export class Poster {
           .set({ state: "sending", sequence: null, last_batch: null, tx_hash: null, block_number: null })
           .where("id", "=", row.id)
           .execute();
+        if (row.sequence !== null) this.o.view.lastPostedByUs = row.sequence - 1n;
         log.warn({ posting: row.id }, "a posted sequence left the chain: it is being posted again");
       }
     }
@@ -255,6 +259,7 @@ export class Poster {
         return;
       }
     }
+    if (!(await this.ensureAllowance(fee))) return;
     const data = rollup.interface.encodeFunctionData("sequenceBatches", [
       waiting.map((b) => b.data),
       waiting.map((b) => BigInt(b.batch_hash)),

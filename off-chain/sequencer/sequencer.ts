@@ -187,6 +187,7 @@ export class Sequencer {
         log: log.child({ module: "poster" }),
       });
       await poster.followPostings();
+      // Approved ahead of the first posting, so that it need not wait for the approval.
       await poster.ensureAllowance();
 
       // The API is built before the Sequencer that answers its health: it looks it up when asked.

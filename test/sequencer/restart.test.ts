@@ -80,7 +80,7 @@ describe("sequencer: kill -9 and restart", function () {
     await submit(client1, 0, 1, 10n);
     await submit(client1, 1, 2, 20n);
     await submit(client1, 2, 3, 30n);
-    await run1.waitForLine("posting sent", (l) => l.msg === "transaction sent" && l.kind === "sequence");
+    const sent1 = await run1.waitForLine("posting sent", (l) => l.msg === "transaction sent" && l.kind === "sequence");
     await run1.kill();
 
     // Run 2: takes up the posting in flight, seals the waiting transfer, takes two more; killed at its next send.
@@ -89,7 +89,10 @@ describe("sequencer: kill -9 and restart", function () {
     expect((await client2.state()).pendingTransfers).to.equal(3);
     await submit(client2, 3, 0, 40n);
     await submit(client2, 0, 2, 5n);
-    await run2.waitForLine("posting sent", (l) => l.msg === "transaction sent" && l.kind === "sequence");
+    const sent2 = await run2.waitForLine(
+      "posting sent",
+      (l) => l.msg === "transaction sent" && l.kind === "sequence" && l.txId !== sent1.txId,
+    );
     await run2.kill();
 
     // Run 3: ends with everything posted, nothing twice.
@@ -104,6 +107,13 @@ describe("sequencer: kill -9 and restart", function () {
       },
       120_000,
     );
+    // Each killed run's posting was taken up by a later run (unless it became final in the instant before the kill).
+    const finalIn = async (txId: unknown, candidates: readonly SequencerProcess[]) => {
+      const lines = await Promise.all(candidates.map((run) => run.lines()));
+      return lines.findIndex((list) => list.some((l) => l.msg === "transaction final" && l.txId === txId));
+    };
+    expect(await finalIn(sent1.txId, [run1, run2, run3]), "run1's posting final").to.be.at.least(0);
+    expect(await finalIn(sent2.txId, [run2, run3]), "run2's posting final").to.be.at.least(0);
     const batches = await expectPostedExactlyOnce(net, accepted);
     expect(batches).to.be.at.least(3);
     const state = await client3.state();
