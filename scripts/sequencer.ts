@@ -2,9 +2,11 @@
 // them in batches and sequences, follows them until verified.
 //
 //   SEQUENCER_PRIVATE_KEY=0x… npm run sequencer -- --config sequencer.json
+//   SEQUENCER_PRIVATE_KEY=0x… npm run sequencer -- --network sepolia --circuit b2d4
 //   SEQUENCER_PRIVATE_KEY=0x… npm run sequencer -- --deployment ignition/deployments/<id> --rpc-url URL --circuit b2d4
 //
 // Flags override the file. docs/sequencer.md says more.
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -18,8 +20,9 @@ import {
   sequencerKeyFromEnv,
   type SequencerConfig,
 } from "../off-chain/sequencer/index.js";
+import { networkSettings } from "../off-chain/sequencer/network.js";
 
-const USAGE = `usage: npm run sequencer -- [--config FILE] [--deployment DIR] [--rpc-url URL] [--rollup ADDRESS]
+const USAGE = `usage: npm run sequencer -- [--config FILE] [--network NAME] [--deployment DIR] [--rpc-url URL] [--rollup ADDRESS]
        [--genesis FILE] [--circuit NAME] [--chain-id N] [--deployment-block N] [--data-dir DIR] [--database-url URL]
        [--host HOST] [--port N] [--batch-timeout-ms N] [--sequence-timeout-ms N] [--confirmations N]
        [--log-file FILE] [--log-level LEVEL]
@@ -43,6 +46,7 @@ try {
   ({ values } = parseArgs({
     options: {
       config: { type: "string" },
+      network: { type: "string" },
       deployment: { type: "string" },
       "rpc-url": { type: "string" },
       rollup: { type: "string" },
@@ -86,14 +90,34 @@ try {
 }
 
 try {
-  const deployment = values.deployment === undefined ? undefined : await readDeployment(values.deployment);
+  // --network names the chain (id, RPC URL variable) and its Ignition deployment; explicit flags win over it.
+  const network = values.network === undefined ? undefined : networkSettings(values.network, process.cwd());
+  let deploymentDir = values.deployment;
+  if (
+    deploymentDir === undefined &&
+    network !== undefined &&
+    (values.rollup === undefined || values.genesis === undefined)
+  ) {
+    if (!existsSync(network.deploymentDir)) {
+      throw new SequencerConfigError(
+        `network ${network.name}: no rollup deployment in ${network.deploymentDir}; deploy first (npx hardhat rollup:deploy --network ${network.name}), or give --deployment DIR, or --rollup and --genesis`,
+      );
+    }
+    deploymentDir = network.deploymentDir;
+  }
+  const deployment = deploymentDir === undefined ? undefined : await readDeployment(deploymentDir);
+  if (network !== undefined && values["rpc-url"] === undefined && network.rpcUrl === undefined) {
+    throw new SequencerConfigError(
+      `network ${network.name}: set ${network.rpcUrlVariable ?? "its RPC URL variable"} to its RPC URL, or give --rpc-url`,
+    );
+  }
   const path = (value: string | undefined) => (value === undefined ? undefined : resolve(value));
   const overrides = {
-    rpcUrl: values["rpc-url"],
+    rpcUrl: values["rpc-url"] ?? network?.rpcUrl,
     rollup: values.rollup ?? deployment?.rollup,
     genesis: path(values.genesis) ?? deployment?.genesis,
     circuit: values.circuit,
-    chainId: integer(values["chain-id"], "--chain-id"),
+    chainId: integer(values["chain-id"], "--chain-id") ?? network?.chainId,
     deploymentBlock: integer(values["deployment-block"], "--deployment-block"),
     dataDir: path(values["data-dir"]),
     databaseUrl: values["database-url"] ?? process.env.DATABASE_URL,

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -10,7 +10,7 @@ import { pino } from "pino";
 import { Sequencer } from "../../off-chain/sequencer/index.js";
 import { readKeyFile } from "../../off-chain/wallet/index.js";
 import { accountKey, startMinerNetwork, type MinerNetwork } from "../helpers/miner.js";
-import { writeConfig } from "./process.js";
+import { SequencerProcess, writeConfig } from "./process.js";
 
 const REPO_ROOT = new URL("../../", import.meta.url).pathname;
 const run = promisify(execFile);
@@ -99,7 +99,31 @@ describe("sequencer and wallet commands", function () {
     });
   });
 
-  describe("npm run wallet", function () {
+  describe("npm run sequencer --network", function () {
+    it("names the known networks, the missing RPC variable, and the missing deployment", async function () {
+      const unknown = await script("scripts/sequencer.ts", ["--network", "nowhere"]);
+      expect(unknown.code).to.equal(2);
+      expect(unknown.stderr).to.include('unknown network "nowhere"');
+      expect(unknown.stderr).to.include("sepolia");
+      const noRpc = await script("scripts/sequencer.ts", [
+        "--network",
+        "sepolia",
+        "--rollup",
+        "0x" + "12".repeat(20),
+        "--genesis",
+        "genesis.json",
+        "--circuit",
+        "b2d4",
+      ]);
+      expect(noRpc.code).to.equal(2);
+      expect(noRpc.stderr).to.include("set SEPOLIA_RPC_URL");
+      const noDeployment = await script("scripts/sequencer.ts", ["--network", "localhost", "--circuit", "b2d4"]);
+      expect(noDeployment.code).to.equal(2);
+      expect(noDeployment.stderr).to.include(join("ignition", "deployments", "chain-31337"));
+    });
+  });
+
+  describe("on a running chain", function () {
     let net: MinerNetwork;
     let sequencer: Sequencer;
 
@@ -124,6 +148,40 @@ describe("sequencer and wallet commands", function () {
     after(async function () {
       await sequencer.stop();
       await net.close();
+    });
+
+    it("npm run sequencer finds the rollup and genesis in an Ignition deployment folder", async function () {
+      const deployment = join(dir, "deployment");
+      await mkdir(deployment);
+      await writeFile(
+        join(deployment, "deployed_addresses.json"),
+        JSON.stringify({ "ZkPowRollupModule#ZkPowRollup": net.fixture.rollup.target }),
+      );
+      await copyFile(net.genesisFile, join(deployment, "genesis.json"));
+      const started = new SequencerProcess(
+        "from-deployment",
+        join(dir, "from-deployment.log"),
+        undefined,
+        accountKey(1).privateKey,
+        [
+          "--deployment",
+          deployment,
+          "--rpc-url",
+          net.url,
+          "--circuit",
+          "b2d4",
+          "--port",
+          "0",
+          "--data-dir",
+          join(dir, "d2"),
+        ],
+      );
+      try {
+        const line = await started.waitForLine("start", (l) => l.msg === "sequencer started");
+        expect(line.rollup).to.equal(net.fixture.rollup.target);
+      } finally {
+        await started.kill();
+      }
     });
 
     it("creates a key file (owner-only, never overwritten) and prints its genesis entry", async function () {

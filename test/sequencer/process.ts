@@ -15,7 +15,7 @@ export class SequencerProcess {
   constructor(
     readonly name: string,
     readonly logFile: string,
-    configFile: string,
+    configFile: string | undefined,
     privateKey: string,
     flags: readonly string[] = [],
   ) {
@@ -23,7 +23,15 @@ export class SequencerProcess {
     delete env.DATABASE_URL;
     this.child = spawn(
       process.execPath,
-      ["--import", "tsx", "scripts/sequencer.ts", "--config", configFile, "--log-file", logFile, ...flags],
+      [
+        "--import",
+        "tsx",
+        "scripts/sequencer.ts",
+        ...(configFile === undefined ? [] : ["--config", configFile]),
+        "--log-file",
+        logFile,
+        ...flags,
+      ],
       { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] },
     );
     this.child.stdout?.setEncoding("utf8").on("data", (text: string) => (this.output += text));
