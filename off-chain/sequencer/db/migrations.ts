@@ -1,8 +1,8 @@
 import { sql, type Kysely } from "kysely";
 import type { Migration } from "kysely/migration";
 
-import { migrateToLatest as migrate, type Migrations } from "../../db/migrate.js";
-import type { PostingState, SequencerDatabase, SequencerTxKind } from "./schema.js";
+import type { Migrations } from "../../db/migrate.js";
+import type { PostingState, SequencerTxKind } from "./schema.js";
 
 // Frozen once released (see off-chain/miner/db/migrations.ts): literal lists, checked against schema.ts's unions.
 const TX_KINDS = ["sequence", "approve"] as const;
@@ -123,7 +123,3 @@ const initial: Migration = {
 export const SEQUENCER_MIGRATIONS: Migrations = {
   "001_initial": initial,
 };
-
-export function migrateSequencerDatabase(db: Kysely<SequencerDatabase>): Promise<void> {
-  return migrate(db, SEQUENCER_MIGRATIONS, "sequencer");
-}
