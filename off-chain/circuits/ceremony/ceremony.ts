@@ -322,10 +322,10 @@ export async function beaconCeremony(
       kind: "beacon",
       name,
       contributionHash: Buffer.from(hash).toString("hex"),
-      beacon: { value, iterationsExp: options.iterationsExp, source },
       zkey,
       zkeySha256: sha256,
       time: new Date().toISOString(),
+      beacon: { value, iterationsExp: options.iterationsExp, source },
     };
     const result = await recordStep(opened, entry);
     reporter.work(`beacon applied in ${secondsSince(started)} s: ${result.zkeyPath} is the final zkey`);

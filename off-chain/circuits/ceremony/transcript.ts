@@ -23,32 +23,35 @@ const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "not a sha256 (64 lowercase he
 const blake2b = z.string().regex(/^[0-9a-f]{128}$/, "not a contribution hash (128 lowercase hex digits)");
 const zkeyFile = z.string().regex(/^[\w.-]+\.zkey$/, "not a zkey file name in the ceremony directory");
 
-const common = {
-  index: z.number().int().min(0),
+// Fields in the order a reader wants them (zod writes a parsed object's keys in the schema's order).
+const index = z.number().int().min(0);
+const written = {
   /** The zkey this step wrote, in the ceremony directory. */
   zkey: zkeyFile,
   zkeySha256: sha256,
   time: z.iso.datetime(),
 };
 
-const initEntry = z.object({ ...common, kind: z.literal("init") }).strict();
+const initEntry = z.object({ index, kind: z.literal("init"), ...written }).strict();
 
 const contributionEntry = z
   .object({
-    ...common,
+    index,
     kind: z.literal("contribution"),
     name: z.string().min(1),
     /** snarkjs's contribution hash, hex (it prints it as 16 groups of 8 hex digits). */
     contributionHash: blake2b,
+    ...written,
   })
   .strict();
 
 const beaconEntry = z
   .object({
-    ...common,
+    index,
     kind: z.literal("beacon"),
     name: z.string().min(1),
     contributionHash: blake2b,
+    ...written,
     beacon: z
       .object({
         /** The public value, hex, as given to snarkjs. */
