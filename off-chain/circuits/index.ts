@@ -35,7 +35,7 @@ export {
   assertVerifierHoldsKey,
   assertZkeyFitsCircuit,
   verificationKeyOf,
-  verifierKeyWords,
+  verifierKeyNumbers,
   VerifierKeyError,
   ZkeyError,
   type CodeReader,

@@ -76,18 +76,39 @@ export async function assertZkeyFitsCircuit(zkeyPath: string, r1cs: R1csHeader, 
   }
 }
 
-/** The key's numbers as the 32-byte words (hex, no 0x) a verifier's code holds them in, as PUSH32 constants. */
-export function verifierKeyWords(key: EmbeddedKey): string[] {
+/** The key's numbers, in the order the sequence verifier lays them out (alpha, beta, gamma, delta, IC). */
+export function verifierKeyNumbers(key: EmbeddedKey): bigint[] {
   const numbers = [
     ...key.vk_alpha_1.slice(0, 2),
     ...[key.vk_beta_2, key.vk_gamma_2, key.vk_delta_2].flatMap((point) => point.slice(0, 2).flat()),
     ...key.IC.flatMap((point) => point.slice(0, 2)),
   ];
-  return numbers.map((n) => BigInt(n).toString(16).padStart(64, "0"));
+  return numbers.map((n) => BigInt(n));
 }
 
 /**
- * Checks that the contract at `verifierAddress` holds every word of the
+ * The ways contract code pushes a constant, as hex: PUSH32 with the padded
+ * word, or the shortest PUSH of its significant bytes (what the optimizer
+ * emits for a number below 2^248: about one coordinate in 256).
+ */
+function pushForms(value: bigint): string[] {
+  const padded = value.toString(16).padStart(64, "0");
+  let minimal = value.toString(16);
+  if (minimal.length % 2 === 1) minimal = `0${minimal}`;
+  const bytes = minimal.length / 2;
+  return [`7f${padded}`, `${(0x5f + bytes).toString(16)}${minimal}`];
+}
+
+/** Whether the code (hex, no 0x) pushes the constant: the opcode and its bytes, at a byte boundary. */
+function pushes(code: string, value: bigint): boolean {
+  return pushForms(value).some((form) => {
+    for (let at = code.indexOf(form); at !== -1; at = code.indexOf(form, at + 1)) if (at % 2 === 0) return true;
+    return false;
+  });
+}
+
+/**
+ * Checks that the contract at `verifierAddress` pushes every number of the
  * verification key (alpha, beta, gamma, delta and the IC points: delta is
  * what each phase-2 contribution changes, so a verifier of another zkey of
  * the same circuit fails too). Both generated verifiers (snarkjs's and the
@@ -100,9 +121,9 @@ export async function assertVerifierHoldsKey(
   key: { readonly verificationKey: EmbeddedKey; readonly name: string },
   where: string,
 ): Promise<void> {
-  const code = (await provider.getCode(verifierAddress)).toLowerCase();
-  const words = verifierKeyWords(key.verificationKey);
-  if (code === "0x" || code === "") {
+  const code = (await provider.getCode(verifierAddress)).toLowerCase().replace(/^0x/, "");
+  const words = verifierKeyNumbers(key.verificationKey);
+  if (code === "") {
     throw new VerifierKeyError(
       `${where}: no contract at the verifier address ${verifierAddress}, so it does not hold ${key.name}`,
       verifierAddress,
@@ -110,7 +131,7 @@ export async function assertVerifierHoldsKey(
       words.length,
     );
   }
-  const missing = words.filter((word) => !code.includes(word)).length;
+  const missing = words.filter((word) => !pushes(code, word)).length;
   if (missing > 0) {
     throw new VerifierKeyError(
       `${where}: the verifier ${verifierAddress} does not hold ${key.name} (${missing} of its ${words.length} words missing)`,

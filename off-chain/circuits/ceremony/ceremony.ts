@@ -7,7 +7,7 @@ import * as snarkjs from "snarkjs";
 import { readPtauHeader, type R1csHeader } from "../binfile.js";
 import { ensureCompiled } from "../build.js";
 import type { CompiledCircuit } from "../compile.js";
-import { getCircuitConfig, type CircuitConfig } from "../configurations.js";
+import { CIRCUIT_CONFIGS, PRODUCTION_CONFIGS, type CircuitConfig } from "../configurations.js";
 import { fileExists, sha256File } from "../files.js";
 import { makeReporter, secondsSince, SnarkjsErrorCollector, type LogFn, type Reporter } from "../log.js";
 import { packageVersion } from "../packages.js";
@@ -46,6 +46,21 @@ export const BEACON_ITERATIONS_EXP = { min: 10, max: 63 } as const;
 /** A beacon follows at least this many contributions: with fewer, one person may hold the whole toxic waste. */
 export const MIN_CONTRIBUTIONS_BEFORE_BEACON = 2;
 
+/**
+ * The configuration a ceremony may be run for: a development one, or a
+ * production one (PRODUCTION_CONFIGS: the ceremony compiles it, and it
+ * needs a ptau of its size).
+ */
+export function ceremonyCircuit(name: string): CircuitConfig {
+  const found = [...CIRCUIT_CONFIGS, ...PRODUCTION_CONFIGS].find((config) => config.name === name);
+  if (found === undefined) {
+    throw new CeremonyError(
+      `unknown circuit configuration "${name}": a ceremony is for one of ${CIRCUIT_CONFIGS.map((c) => c.name).join(", ")} (development) or ${PRODUCTION_CONFIGS.map((c) => c.name).join(", ")} (production)`,
+    );
+  }
+  return found;
+}
+
 export function defaultCeremonyDir(circuit: string): string {
   return path.join(REPO_ROOT, "ceremonies", circuit);
 }
@@ -59,7 +74,7 @@ interface Opened {
 }
 
 function resolveTarget(target: CeremonyTarget): { config: CircuitConfig; dir: string; reporter: Reporter } {
-  const config = getCircuitConfig(target.circuit);
+  const config = ceremonyCircuit(target.circuit);
   const dir = path.resolve(target.dir ?? defaultCeremonyDir(config.name));
   return { config, dir, reporter: makeReporter(`ceremony ${config.name}`, target.log) };
 }
@@ -171,7 +186,7 @@ export async function initCeremony(options: CeremonyTarget & { ptau?: string }):
       `${dir} already holds a ceremony (${transcriptPath(dir)}): a ceremony starts once; choose another --dir, or remove that one to start over`,
     );
   }
-  const compiled = await ensureCompiled(config.name, options.log === undefined ? {} : { log: options.log });
+  const compiled = await ensureCompiled(config, options.log === undefined ? {} : { log: options.log });
   const ptauPath = choosePtau(options.ptau, reporter);
   const ptau = await checkPtau(ptauPath, compiled.r1cs, config.name);
   await mkdir(dir, { recursive: true });
@@ -366,7 +381,7 @@ export async function verifyCeremony(
   const zkeyPath = path.join(dir, last.zkey);
   reporter.work(`transcript matches the ${transcript.entries.length} zkeys (hashes, order, count)`);
 
-  const compiled = await ensureCompiled(config.name, options.log === undefined ? {} : { log: options.log });
+  const compiled = await ensureCompiled(config, options.log === undefined ? {} : { log: options.log });
   if (compiled.r1csSha256 !== transcript.circuit.r1csSha256) {
     throw new CeremonyError(
       `circuit ${config.name}'s r1cs now has sha256 ${compiled.r1csSha256}; the ceremony in ${dir} started from ${transcript.circuit.r1csSha256}: the circuit sources or compiler changed since the init, and its zkeys are for the old circuit`,

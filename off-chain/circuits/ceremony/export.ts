@@ -2,13 +2,12 @@ import path from "node:path";
 
 import * as snarkjs from "snarkjs";
 
-import { getCircuitConfig } from "../configurations.js";
 import type { ExportContext, GeneratedFile } from "../export.js";
 import { EXPORTERS } from "../exporters.js";
 import { sequenceVerifierName } from "../export-sequence-verifier.js";
 import { sha256Hex, writeFileIfChanged, writeManifest } from "../files.js";
 import { VERIFIERS_DIR, REPO_ROOT } from "../paths.js";
-import { verifyCeremony, type CeremonyTarget } from "./ceremony.js";
+import { ceremonyCircuit, verifyCeremony, type CeremonyTarget } from "./ceremony.js";
 import { CeremonyError, latestEntry, type Transcript } from "./transcript.js";
 
 /** Where `export` writes the production verifiers by default (compiled with the rest of contracts/). */
@@ -87,7 +86,7 @@ export async function exportCeremony(
     );
   }
   const outDir = path.resolve(options.outDir ?? PRODUCTION_VERIFIERS_DIR);
-  const config = getCircuitConfig(transcript.circuit.name);
+  const config = ceremonyCircuit(transcript.circuit.name);
 
   const verificationKey = await snarkjs.zKey.exportVerificationKey(verified.zkeyPath);
   const verifierName = `${config.verifierName}${PRODUCTION_SUFFIX}`;

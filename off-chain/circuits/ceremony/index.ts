@@ -4,6 +4,7 @@
 export {
   beaconCeremony,
   BEACON_ITERATIONS_EXP,
+  ceremonyCircuit,
   contributeToCeremony,
   defaultCeremonyDir,
   initCeremony,
