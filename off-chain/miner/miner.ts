@@ -133,23 +133,29 @@ export class Miner {
       return (built = options.circuit ?? (await ensureCircuit(config.circuit)));
     };
     const checked = [];
-    for (const chain of config.chains) {
-      // A connection reset on the way (an RPC closing a kept-alive connection, a node restarting) is asked again.
-      const provider = await retryTransient(() => connectChain(chain));
-      const { genesis, genesisRoot } = await loadGenesis(chain, crypto);
-      const { rollup, config: rollupConfig } = await retryTransient(() =>
-        checkRollup({
-          chain,
-          provider,
-          circuit: circuitConfig,
-          verificationKey: async () => (await loadCircuit()).verificationKey,
-          keyName: config.zkey === undefined ? undefined : `the verification key of zkey ${config.zkey}`,
-          genesis,
-          genesisRoot,
-          miner,
-        }),
-      );
-      checked.push({ chain, provider, genesis, rollup, rollupConfig, circuit: await loadCircuit() });
+    try {
+      for (const chain of config.chains) {
+        // A connection reset on the way (an RPC closing a kept-alive connection, a node restarting) is asked again.
+        const provider = await retryTransient(() => connectChain(chain));
+        const { genesis, genesisRoot } = await loadGenesis(chain, crypto);
+        const { rollup, config: rollupConfig } = await retryTransient(() =>
+          checkRollup({
+            chain,
+            provider,
+            circuit: circuitConfig,
+            verificationKey: async () => (await loadCircuit()).verificationKey,
+            keyName: config.zkey === undefined ? undefined : `the verification key of zkey ${config.zkey}`,
+            genesis,
+            genesisRoot,
+            miner,
+          }),
+        );
+        checked.push({ chain, provider, genesis, rollup, rollupConfig, circuit: await loadCircuit() });
+      }
+    } catch (error) {
+      // Reading a zkey's verification key starts snarkjs's curve threads, which would keep a refused process alive.
+      await releaseSnarkjsWorkers();
+      throw error;
     }
 
     const store = await openDatabase(

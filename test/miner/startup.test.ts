@@ -10,7 +10,12 @@ import { encryptKeystoreJsonSync, Wallet, type HDNodeWallet } from "ethers";
 import pino from "pino";
 import * as snarkjs from "snarkjs";
 
-import { ensureCircuit, REPO_ROOT, type CircuitArtifacts } from "../../off-chain/circuits/index.js";
+import {
+  ensureCircuit,
+  releaseSnarkjsWorkers,
+  REPO_ROOT,
+  type CircuitArtifacts,
+} from "../../off-chain/circuits/index.js";
 import { rollupConfig } from "../../off-chain/deploy/deploy-rollup.js";
 import { formatGenesis } from "../../off-chain/l2/index.js";
 import {
@@ -52,6 +57,9 @@ describe("miner: startup checks", function () {
 
   after(async function () {
     await net.close();
+    // The zkey cases start snarkjs's curve (a contribution, a refused start reading a key): its threads would keep
+    // the test process alive.
+    await releaseSnarkjsWorkers();
   });
 
   /** The config a staked miner (account 3) starts with, in a data directory of its own. */
@@ -247,21 +255,18 @@ describe("miner: startup checks", function () {
     });
 
     it("refuses a zkey that is missing, not a zkey, or of another circuit", async function () {
-      const source = goodConfig().source;
-      const missing = join(net.dir, "no.zkey");
-      await refused({ ...goodConfig(), zkey: missing }, [`${source}: zkey: zkey ${missing} does not exist`], {
-        circuit: null,
-      });
-      const notZkey = join(net.dir, "not.zkey");
-      await writeFile(notZkey, "zkey? no");
-      await refused({ ...goodConfig(), zkey: notZkey }, [`${source}: zkey: ${notZkey} is not a usable zkey`], {
-        circuit: null,
-      });
-      const b1d4 = await ensureCircuit("b1d4");
+      const withZkey = (zkey: string): MinerConfig => ({ ...goodConfig(), zkey });
+      const missing = withZkey(join(net.dir, "no.zkey"));
+      await refused(missing, [`${missing.source}: zkey: zkey ${missing.zkey ?? ""} does not exist`], { circuit: null });
+      const notZkeyPath = join(net.dir, "not.zkey");
+      await writeFile(notZkeyPath, "zkey? no");
+      const notZkey = withZkey(notZkeyPath);
+      await refused(notZkey, [`${notZkey.source}: zkey: ${notZkeyPath} is not a usable zkey`], { circuit: null });
+      const b1d4 = withZkey((await ensureCircuit("b1d4")).zkeyPath);
       await refused(
-        { ...goodConfig(), zkey: b1d4.zkeyPath },
+        b1d4,
         [
-          `${source}: zkey: zkey ${b1d4.zkeyPath} is for a circuit of 12403 wires and 6 public signals; circuit b2d4 has`,
+          `${b1d4.source}: zkey: zkey ${b1d4.zkey ?? ""} is for a circuit of 12403 wires and 6 public signals; circuit b2d4 has`,
         ],
         { circuit: null },
       );
