@@ -62,9 +62,81 @@ const circuits = task("circuits", "Compile the circuits, run their Groth16 setup
   .setAction(() => import("./tasks/circuits.js"))
   .build();
 
+const ceremony = task(
+  "circuits:ceremony",
+  "Run one step of a circuit's phase-2 trusted-setup ceremony (docs/ceremony.md): init, contribute, verify, beacon, export",
+)
+  .addPositionalArgument({
+    name: "action",
+    description:
+      "init (r1cs + ptau -> zkey 0000), contribute (--name), verify (transcript and zkeys, then snarkjs zkey verify), beacon (--value --iterations-exp --source: the final contribution), export (production verifiers of the final zkey)",
+  })
+  .addOption({
+    name: "circuit",
+    description: "The circuit configuration of the ceremony, e.g. b2d4 (required)",
+    type: ArgumentType.STRING,
+    defaultValue: "",
+  })
+  .addOption({
+    name: "dir",
+    description: "The ceremony directory: its transcript.json and zkeys (default: ceremonies/<circuit>/)",
+    type: ArgumentType.STRING,
+    defaultValue: "",
+  })
+  .addOption({
+    name: "ptau",
+    description:
+      "init: the powers of tau to start from (default: ZKPOW_PTAU, else the shared development file); verify, export: where it is now (default: the path recorded at init; checked by sha256 either way)",
+    type: ArgumentType.STRING,
+    defaultValue: "",
+  })
+  .addOption({
+    name: "name",
+    description: "contribute: who contributes (recorded in the zkey and the transcript; at most 64 characters)",
+    type: ArgumentType.STRING,
+    defaultValue: "",
+  })
+  .addOption({
+    name: "value",
+    description: "beacon: the public value, hex (0x optional), announced beforehand, e.g. a future block's hash",
+    type: ArgumentType.STRING,
+    defaultValue: "",
+  })
+  .addOption({
+    name: "iterationsExp",
+    description: "beacon: 2^n hash iterations of the value, n from 10 to 63",
+    type: ArgumentType.INT,
+    defaultValue: 0,
+  })
+  .addOption({
+    name: "source",
+    description:
+      'beacon: what the public value is, e.g. "Ethereum block 21000000\'s hash" (recorded in the transcript)',
+    type: ArgumentType.STRING,
+    defaultValue: "",
+  })
+  .addFlag({
+    name: "allowFew",
+    description:
+      "beacon: allow fewer than 2 earlier contributions (tests only: one contributor is a single point of trust)",
+  })
+  .addOption({
+    name: "out",
+    description: "export: the directory of the verifiers and their record (default: contracts/verifiers/production/)",
+    type: ArgumentType.STRING,
+    defaultValue: "",
+  })
+  .addFlag({
+    name: "skipVerify",
+    description:
+      "export: skip snarkjs zkey verify (only right after `verify` passed on this directory; the transcript is checked anyway)",
+  })
+  .setAction(() => import("./tasks/circuits-ceremony.js"))
+  .build();
+
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
-  tasks: [circuits],
+  tasks: [circuits, ceremony],
   solidity: {
     // Libraries deployed on their own need artifacts of their own.
     npmFilesToBuild: [POSEIDON_T3],

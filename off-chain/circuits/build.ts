@@ -111,6 +111,24 @@ export async function ensureCircuit(name: string, options: EnsureCircuitOptions 
   };
 }
 
+/**
+ * Compiles the configuration as needed (no Groth16 setup): what a ceremony
+ * or a prover with a zkey of its own needs from the build. Takes a name
+ * (getCircuitConfig's) or a configuration (a production one, say). Holds the same
+ * lock as ensureCircuit, which writes the same cache folder.
+ */
+export async function ensureCompiled(
+  circuit: string | CircuitConfig,
+  options: { log?: LogFn } = {},
+): Promise<CompiledCircuit> {
+  const config = typeof circuit === "string" ? getCircuitConfig(circuit) : circuit;
+  const reporter = makeReporter(config.name, options.log);
+  const dir = circuitCacheDir(config.name);
+  return withLock(path.join(dir, ".lock"), `compiling ${config.name}`, reporter, () =>
+    compileCircuit(config, reporter),
+  );
+}
+
 async function buildInCache(config: CircuitConfig, reporter: Reporter): Promise<CacheBuild> {
   let started = performance.now();
   const compiled = await compileCircuit(config, reporter);

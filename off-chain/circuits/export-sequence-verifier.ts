@@ -58,7 +58,7 @@ export const sequenceVerifierExporter: Exporter = {
       ...provenance(context),
       "pragma solidity ^0.8.28;",
       "",
-      'import {Groth16BatchVerifier} from "../libraries/Groth16BatchVerifier.sol";',
+      `import {Groth16BatchVerifier} from "${context.librariesImport ?? "../libraries/"}Groth16BatchVerifier.sol";`,
       "",
       `/// @title ${name}`,
       `/// @notice Checks the batch proofs of a sequence for Batch(${context.config.batchSize}, ${context.config.treeDepth}) in one call.`,

@@ -45,6 +45,12 @@ const configSchema = z
     circuit: z.string().refine((name) => CIRCUIT_CONFIGS.some((c) => c.name === name), {
       message: `not a circuit configuration (known: ${CIRCUIT_CONFIGS.map((c) => c.name).join(", ")})`,
     }),
+    /**
+     * The final zkey of a trusted-setup ceremony to prove with (a path, relative to the config file); its
+     * verification key is read from it, and every rollup's verifier must hold it. Omitted: the circuit's
+     * development key from the build (`npx hardhat circuits`), for development chains only.
+     */
+    zkey: z.string().min(1).optional(),
     /** Where the embedded database lives (PGlite), relative to the config file. */
     dataDir: z.string().min(1).default(".zkpow-miner"),
     /**
@@ -111,6 +117,7 @@ export function parseMinerConfig(text: string, source: string, flags: MinerFlags
     ...config,
     databaseUrl,
     dataDir: resolve(base, config.dataDir),
+    ...(config.zkey === undefined ? {} : { zkey: resolve(base, config.zkey) }),
     chains: config.chains.map((chain) => ({ ...chain, genesis: resolve(base, chain.genesis) })),
     source,
   };

@@ -1,7 +1,15 @@
 import { type HDNodeWallet, type Wallet } from "ethers";
 import type { Logger } from "pino";
 
-import { ensureCircuit, getCircuitConfig, releaseSnarkjsWorkers, type CircuitArtifacts } from "../circuits/index.js";
+import {
+  ensureCircuit,
+  ensureCompiled,
+  getCircuitConfig,
+  releaseSnarkjsWorkers,
+  type CircuitArtifacts,
+  type CircuitConfig,
+} from "../circuits/index.js";
+import { assertZkeyFitsCircuit, verificationKeyOf, ZkeyError } from "../circuits/verifier-check.js";
 import { genesisState, loadL2Crypto, readGenesis, type Genesis, type L2Crypto } from "../l2/index.js";
 import { BatchProver, WorkerPool } from "../prover/index.js";
 import { describeError, retryTransient, sleep, type ChainContext, type ChainHealth } from "./chain.js";
@@ -26,8 +34,31 @@ export interface MinerOptions {
   readonly key: Wallet | HDNodeWallet;
   readonly log: Logger;
   readonly metrics?: MinerMetrics;
-  /** The built circuit (default: ensureCircuit(config.circuit), built or taken from the cache). */
+  /**
+   * The built circuit (default: ensureCircuit(config.circuit), built or taken from the cache). Unused when the
+   * config names a zkey: the miner then compiles the circuit only, for its witness generator.
+   */
   readonly circuit?: CircuitArtifacts;
+}
+
+/** What the miner proves with: the circuit's witness generator and a zkey with its verification key. */
+interface ProvingKey {
+  readonly wasmPath: string;
+  readonly zkeyPath: string;
+  readonly verificationKey: CircuitArtifacts["verificationKey"];
+}
+
+/** The proving key of a ceremony's zkey: checked against the circuit's shape, its verification key read from it. */
+async function zkeyProvingKey(zkeyPath: string, circuit: CircuitConfig, source: string): Promise<ProvingKey> {
+  const compiled = await ensureCompiled(circuit.name);
+  try {
+    await assertZkeyFitsCircuit(zkeyPath, compiled.r1cs, circuit.name);
+    const verificationKey = await verificationKeyOf(zkeyPath);
+    return { wasmPath: compiled.wasmPath, zkeyPath, verificationKey };
+  } catch (error) {
+    if (error instanceof ZkeyError) throw new MinerConfigError(`${source}: zkey: ${error.message}`);
+    throw error;
+  }
 }
 
 /** One base chain's part of the miner: its follower, replay, transaction manager and the three modules. */
@@ -96,25 +127,36 @@ export class Miner {
     // Every check first: nothing is sent, nothing stored, until all chains pass. The circuit is built (or read from
     // the cache) only once a rollup's batch size and depth match it: a wrong circuit name fails in seconds, not
     // after a build of minutes.
-    let built = options.circuit;
-    const loadCircuit = async () => (built ??= await ensureCircuit(config.circuit));
+    let built: ProvingKey | undefined;
+    const loadCircuit = async (): Promise<ProvingKey> => {
+      if (built !== undefined) return built;
+      if (config.zkey !== undefined) return (built = await zkeyProvingKey(config.zkey, circuitConfig, config.source));
+      return (built = options.circuit ?? (await ensureCircuit(config.circuit)));
+    };
     const checked = [];
-    for (const chain of config.chains) {
-      // A connection reset on the way (an RPC closing a kept-alive connection, a node restarting) is asked again.
-      const provider = await retryTransient(() => connectChain(chain));
-      const { genesis, genesisRoot } = await loadGenesis(chain, crypto);
-      const { rollup, config: rollupConfig } = await retryTransient(() =>
-        checkRollup({
-          chain,
-          provider,
-          circuit: circuitConfig,
-          verificationKey: async () => (await loadCircuit()).verificationKey,
-          genesis,
-          genesisRoot,
-          miner,
-        }),
-      );
-      checked.push({ chain, provider, genesis, rollup, rollupConfig, circuit: await loadCircuit() });
+    try {
+      for (const chain of config.chains) {
+        // A connection reset on the way (an RPC closing a kept-alive connection, a node restarting) is asked again.
+        const provider = await retryTransient(() => connectChain(chain));
+        const { genesis, genesisRoot } = await loadGenesis(chain, crypto);
+        const { rollup, config: rollupConfig } = await retryTransient(() =>
+          checkRollup({
+            chain,
+            provider,
+            circuit: circuitConfig,
+            verificationKey: async () => (await loadCircuit()).verificationKey,
+            keyName: config.zkey === undefined ? undefined : `the verification key of zkey ${config.zkey}`,
+            genesis,
+            genesisRoot,
+            miner,
+          }),
+        );
+        checked.push({ chain, provider, genesis, rollup, rollupConfig, circuit: await loadCircuit() });
+      }
+    } catch (error) {
+      // Reading a zkey's verification key starts snarkjs's curve threads, which would keep a refused process alive.
+      await releaseSnarkjsWorkers();
+      throw error;
     }
 
     const store = await openDatabase(
@@ -168,7 +210,12 @@ export class Miner {
         const manager = new ProofManager(context, sender);
         const rewards = new Rewards(context, wallet as Wallet, txs);
         const prover = await BatchProver.create({
-          circuit: { ...circuit, batchSize: circuitConfig.batchSize },
+          circuit: {
+            wasmPath: circuit.wasmPath,
+            zkeyPath: circuit.zkeyPath,
+            verificationKey: circuit.verificationKey,
+            batchSize: circuitConfig.batchSize,
+          },
           chainId: genesis.chainId,
           pool,
         });

@@ -1,20 +1,14 @@
-import { FetchRequest, getAddress, JsonRpcProvider, Network, toBeHex, type Provider } from "ethers";
+import { FetchRequest, getAddress, JsonRpcProvider, Network, type Provider } from "ethers";
 
 import type { CircuitConfig } from "../circuits/index.js";
+import { assertVerifierHoldsKey, VerifierKeyError, type EmbeddedKey } from "../circuits/verifier-check.js";
 import type { Genesis } from "../l2/index.js";
 import { ZkPowRollup__factory, type ZkPowRollup } from "../../types/ethers-contracts/index.js";
 import { isTransientRpcError, type RollupConfig } from "./chain.js";
 import type { ChainConfig } from "./config.js";
 import { MinerConfigError } from "./config.js";
 
-/** The snarkjs verification key fields the rollup's verifier embeds. */
-export interface EmbeddedKey {
-  readonly vk_alpha_1: readonly string[];
-  readonly vk_beta_2: readonly (readonly string[])[];
-  readonly vk_gamma_2: readonly (readonly string[])[];
-  readonly vk_delta_2: readonly (readonly string[])[];
-  readonly IC: readonly (readonly string[])[];
-}
+export type { EmbeddedKey } from "../circuits/verifier-check.js";
 
 /**
  * Connects to a chain's RPC and checks that it is the configured chain:
@@ -70,6 +64,8 @@ export async function checkRollup(options: {
   readonly circuit: CircuitConfig;
   /** The circuit's key, or how to get it (called only once the batch size and depth match: it may build the circuit). */
   readonly verificationKey: EmbeddedKey | (() => Promise<EmbeddedKey>);
+  /** The key in errors: "circuit <name>'s verification key" unless given (a ceremony zkey names its file). */
+  readonly keyName?: string;
   readonly genesis: Genesis;
   readonly genesisRoot: bigint;
   readonly miner: string;
@@ -96,11 +92,13 @@ export async function checkRollup(options: {
     );
   }
   const key = typeof options.verificationKey === "function" ? await options.verificationKey() : options.verificationKey;
-  const code = (await provider.getCode(config.verifier)).toLowerCase();
-  const missing = keyWords(key).filter((word) => !code.includes(word));
-  if (code === "0x" || missing.length > 0) {
+  const keyName = options.keyName ?? `circuit ${circuit.name}'s verification key`;
+  try {
+    await assertVerifierHoldsKey(provider, config.verifier, { verificationKey: key, name: keyName }, where);
+  } catch (error) {
+    if (!(error instanceof VerifierKeyError)) throw error;
     throw new MinerConfigError(
-      `${where} verifies with ${config.verifier}, which does not hold circuit ${circuit.name}'s verification key (${missing.length} of its words missing): the miner's zkey is not the rollup's`,
+      `${where} verifies with ${config.verifier}, which does not hold ${keyName} (${error.missing} of its words missing): the miner's zkey is not the rollup's`,
     );
   }
   if ((await rollup.lastVerifiedBatch()) === 0n && (await rollup.stateRoot()) !== options.genesisRoot) {
@@ -117,14 +115,4 @@ export async function checkRollup(options: {
     );
   }
   return { rollup, config };
-}
-
-/** The verification key's numbers as the 32-byte words a contract's code holds them in (no 0x). */
-function keyWords(key: EmbeddedKey): string[] {
-  const numbers = [
-    ...key.vk_alpha_1.slice(0, 2),
-    ...[key.vk_beta_2, key.vk_gamma_2, key.vk_delta_2].flatMap((point) => point.slice(0, 2).flat()),
-    ...key.IC.flatMap((point) => point.slice(0, 2)),
-  ];
-  return numbers.map((n) => toBeHex(BigInt(n), 32).slice(2));
 }

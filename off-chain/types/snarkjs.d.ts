@@ -89,9 +89,22 @@ declare module "snarkjs" {
     nConstraints: number;
   }
 
-  /** A curve engine (ffjavascript). Only its lifetime is managed from zkpow: it owns worker threads. */
+  /** A group of a curve engine: the point encodings zkpow converts between. */
+  export interface CurveGroup {
+    /** The base field; `n8` is its element size in bytes (a point is 2 * n8 bytes affine). */
+    F: { n8: number };
+    /**
+     * Writes `point` (affine, little-endian Montgomery: the form zkey files store) as uncompressed big-endian
+     * coordinates, the form snarkjs hashes phase-2 contributions in.
+     */
+    toRprUncompressed(buffer: Uint8Array, offset: number, point: Uint8Array): void;
+  }
+
+  /** A curve engine (ffjavascript). It owns worker threads: end them with `terminate()`. */
   export interface Curve {
     name: string;
+    G1: CurveGroup;
+    G2: CurveGroup;
     /** Ends the curve's worker threads and forgets the cached instance. */
     terminate(): Promise<void>;
   }

@@ -8,8 +8,14 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { encryptKeystoreJsonSync, Wallet, type HDNodeWallet } from "ethers";
 import pino from "pino";
+import * as snarkjs from "snarkjs";
 
-import { REPO_ROOT, type CircuitArtifacts } from "../../off-chain/circuits/index.js";
+import {
+  ensureCircuit,
+  releaseSnarkjsWorkers,
+  REPO_ROOT,
+  type CircuitArtifacts,
+} from "../../off-chain/circuits/index.js";
 import { rollupConfig } from "../../off-chain/deploy/deploy-rollup.js";
 import { formatGenesis } from "../../off-chain/l2/index.js";
 import {
@@ -51,6 +57,9 @@ describe("miner: startup checks", function () {
 
   after(async function () {
     await net.close();
+    // The zkey cases start snarkjs's curve (a contribution, a refused start reading a key): its threads would keep
+    // the test process alive.
+    await releaseSnarkjsWorkers();
   });
 
   /** The config a staked miner (account 3) starts with, in a data directory of its own. */
@@ -224,6 +233,45 @@ describe("miner: startup checks", function () {
       expect(missing).to.be.greaterThan(0);
     });
 
+    it("proves with a zkey of its own: starts when the rollup's verifier holds its key, refuses another zkey", async function () {
+      // The development zkey, named as a ceremony's would be: the rollup's verifier holds its key.
+      const config = { ...goodConfig(), zkey: circuit.zkeyPath };
+      const miner = await Miner.start({ config, key: accountKey(3), log: QUIET });
+      await miner.stop();
+
+      // One more phase-2 contribution on it: the same circuit, another delta, so another key the verifier lacks.
+      const other = join(net.dir, "other.zkey");
+      await snarkjs.zKey.contribute(circuit.zkeyPath, other, "someone else", "entropy");
+      const rollup = net.fixture.rollup.target as string;
+      const verifier = (await net.fixture.rollup.getConfig()).verifier;
+      await refused(
+        { ...goodConfig(), zkey: other },
+        [
+          `chain chain0: rollup ${rollup} verifies with ${verifier}, which does not hold the verification key of zkey ${other} (4 of its words missing)`,
+          "the miner's zkey is not the rollup's",
+        ],
+        { circuit: null },
+      );
+    });
+
+    it("refuses a zkey that is missing, not a zkey, or of another circuit", async function () {
+      const withZkey = (zkey: string): MinerConfig => ({ ...goodConfig(), zkey });
+      const missing = withZkey(join(net.dir, "no.zkey"));
+      await refused(missing, [`${missing.source}: zkey: zkey ${missing.zkey ?? ""} does not exist`], { circuit: null });
+      const notZkeyPath = join(net.dir, "not.zkey");
+      await writeFile(notZkeyPath, "zkey? no");
+      const notZkey = withZkey(notZkeyPath);
+      await refused(notZkey, [`${notZkey.source}: zkey: ${notZkeyPath} is not a usable zkey`], { circuit: null });
+      const b1d4 = withZkey((await ensureCircuit("b1d4")).zkeyPath);
+      await refused(
+        b1d4,
+        [
+          `${b1d4.source}: zkey: zkey ${b1d4.zkey ?? ""} is for a circuit of 12403 wires and 6 public signals; circuit b2d4 has`,
+        ],
+        { circuit: null },
+      );
+    });
+
     it("refuses a genesis of another rollup chain id, another state, or no genesis at all", async function () {
       const { l2 } = net.fixture;
       const accounts = l2.keys.map((key, i) => ({
@@ -301,6 +349,10 @@ describe("miner: startup checks", function () {
       expect(config.dataDir).to.equal("/etc/zkpow/.zkpow-miner");
       expect(config.chains[0]?.startBatch).to.equal(1);
       expect(config.databaseUrl).to.equal(undefined);
+      expect(config.zkey).to.equal(undefined);
+      expect(parse({ circuit: "b2d4", zkey: "keys/final.zkey", chains: [chain] }).zkey).to.equal(
+        "/etc/zkpow/keys/final.zkey",
+      );
     });
 
     it("names the file and the field of each mistake", function () {
