@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { networkInterfaces, tmpdir } from "node:os";
 import path from "node:path";
 
@@ -46,6 +46,8 @@ describe("rollup:* tasks against local hardhat nodes (chain ids 1, 56, 137)", fu
     dir = await mkdtemp(path.join(tmpdir(), "zkpow-tasks-"));
     genesisFile = path.join(dir, "genesis.json");
     await writeFile(genesisFile, formatGenesis(genesis(4)));
+    // The Ignition folder of the tests: the committed parameter files, deployments of their own.
+    await cp(path.join(ROOT, "ignition/parameters"), path.join(dir, "ignition/parameters"), { recursive: true });
     // The three nodes start side by side (each a Hardhat start-up of a few seconds).
     const started = await Promise.all(MAINNET_NAMES.map((name) => startNode(simulatedNetworkName(name))));
     for (const [i, name] of MAINNET_NAMES.entries()) {
