@@ -59,7 +59,12 @@ const LOCAL_PORTS = { ethereum: 8546, bnb: 8547, polygon: 8548 } as const;
 const localNetworks: Record<string, NetworkUserConfig> = Object.fromEntries(
   MAINNET_NAMES.map((name) => [
     `${name}Local`,
-    { type: "http", chainType: "l1", chainId: CHAIN_DEFINITIONS[name].viem.id, url: `http://127.0.0.1:${LOCAL_PORTS[name]}` },
+    {
+      type: "http",
+      chainType: "l1",
+      chainId: CHAIN_DEFINITIONS[name].viem.id,
+      url: `http://127.0.0.1:${LOCAL_PORTS[name]}`,
+    },
   ]),
 );
 

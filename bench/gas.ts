@@ -145,7 +145,9 @@ async function measure(): Promise<void> {
         BigInt(a.address),
       ];
       const data = single.interface.encodeFunctionData("verifyProof", [p.a, p.b, p.c, inputs]);
-      results.single_verify = Number(await connection.ethers.provider.estimateGas({ to: await single.getAddress(), data }));
+      results.single_verify = Number(
+        await connection.ethers.provider.estimateGas({ to: await single.getAddress(), data }),
+      );
     }
   }
 

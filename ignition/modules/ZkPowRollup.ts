@@ -63,7 +63,12 @@ export function zkPowRollupModule(options: ZkPowRollupModuleOptions) {
     };
     const rollup = m.contract(
       "ZkPowRollup",
-      [config, m.getParameter<bigint>("genesisStateRoot"), m.getParameter<string>("admin"), m.getParameter<string>("sequencer")],
+      [
+        config,
+        m.getParameter<bigint>("genesisStateRoot"),
+        m.getParameter<string>("admin"),
+        m.getParameter<string>("sequencer"),
+      ],
       { id: FUTURE_IDS.rollup, libraries: { PoseidonT3: poseidonT3 } },
     );
     const results: Record<string, ContractFuture<string>> = { poseidonT3, verifier, rollup };

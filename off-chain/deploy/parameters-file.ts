@@ -37,10 +37,13 @@ export class DeployParametersError extends Error {
   override readonly name = "DeployParametersError";
 }
 
-const seconds = z.number().positive("must be a positive number of seconds").finite();
+const seconds = z.number().positive("must be a positive number of seconds");
 const amount = z
   .string()
-  .regex(/^\d+$/, "must be a decimal string of token base units (e.g. \"100000000000000000000\" for 100 tokens of 18 decimals)")
+  .regex(
+    /^\d+$/,
+    'must be a decimal string of token base units (e.g. "100000000000000000000" for 100 tokens of 18 decimals)',
+  )
   .transform((value) => BigInt(value));
 const address = z.string().refine((value) => isAddress(value), "must be a 0x-prefixed 20-byte address");
 

@@ -67,7 +67,13 @@ export function checkEconomics(economics: {
   readonly batchFee: bigint;
 }): void {
   inRange("minimumStake", economics.minimumStake, 1n, 96, " (a miner with no stake could commit)");
-  inRange("missedProofPenalty", economics.missedProofPenalty, 1n, 128, " (a commit that never reveals would cost nothing)");
+  inRange(
+    "missedProofPenalty",
+    economics.missedProofPenalty,
+    1n,
+    128,
+    " (a commit that never reveals would cost nothing)",
+  );
   if (economics.invalidProofPenalty < economics.missedProofPenalty) {
     throw new RollupConfigError(
       "invalidProofPenalty",

@@ -49,7 +49,9 @@ export default async function deployTask(args: DeployTaskArguments, hre: Hardhat
     }
     const { connection, chain, signer } = await connect(hre, args.from);
     const parametersFile =
-      args.parameters === "" ? path.join(hre.config.paths.ignition, "parameters", `${chain.network}.json`) : args.parameters;
+      args.parameters === ""
+        ? path.join(hre.config.paths.ignition, "parameters", `${chain.network}.json`)
+        : args.parameters;
     const parameters = await readDeployParameters(parametersFile);
     const circuit = getCircuitConfig(parameters.circuit);
 
@@ -142,13 +144,17 @@ export default async function deployTask(args: DeployTaskArguments, hre: Hardhat
       });
     }
     console.log(`rollup ${rollupAddress} on ${chain.network} (chain id ${chain.chainId})`);
-    console.log(`  verifier ${verifier} ${await deployment.verifier.getAddress()}, PoseidonT3 ${deployment.poseidonT3}`);
+    console.log(
+      `  verifier ${verifier} ${await deployment.verifier.getAddress()}, PoseidonT3 ${deployment.poseidonT3}`,
+    );
     console.log(`  token ${deployment.token}${deployment.testToken === undefined ? "" : " (TestToken)"}`);
     console.log(
       `  windows: T1 ${config.commitWindow}, T2 ${config.revealWindow}, unbonding ${config.unbondingDelay} blocks ` +
         `(${base.blockTimeSeconds} s per block)`,
     );
-    console.log(`  genesis root ${genesisRoot}${journaled ? `; published in ${dir}` : " (in-process: nothing published)"}`);
+    console.log(
+      `  genesis root ${genesisRoot}${journaled ? `; published in ${dir}` : " (in-process: nothing published)"}`,
+    );
   });
 }
 

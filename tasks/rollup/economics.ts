@@ -16,11 +16,15 @@ export interface EconomicsTaskArguments extends RollupTaskArguments {
  * checked against the contract's rules before the transaction, from an
  * account holding PARAMETERS_ROLE.
  */
-export default async function economicsTask(args: EconomicsTaskArguments, hre: HardhatRuntimeEnvironment): Promise<void> {
+export default async function economicsTask(
+  args: EconomicsTaskArguments,
+  hre: HardhatRuntimeEnvironment,
+): Promise<void> {
   await runTask("rollup:economics", async () => {
     const { rollup, signer } = await openRollup(hre, args);
     const current = await rollup.getConfig();
-    const pick = (name: string, value: string, fallback: bigint) => (value === "" ? fallback : parseAmount(name, value));
+    const pick = (name: string, value: string, fallback: bigint) =>
+      value === "" ? fallback : parseAmount(name, value);
     const economics = {
       minimumStake: pick("minimum-stake", args.minimumStake, current.minimumStake),
       missedProofPenalty: pick("missed-proof-penalty", args.missedProofPenalty, current.missedProofPenalty),
@@ -30,7 +34,9 @@ export default async function economicsTask(args: EconomicsTaskArguments, hre: H
     checkEconomics(economics);
     const role = await rollup.PARAMETERS_ROLE();
     if (!(await rollup.hasRole(role, signer.address))) {
-      throw new RollupTaskError(`${signer.address} does not hold PARAMETERS_ROLE: only its holders may set the economics`);
+      throw new RollupTaskError(
+        `${signer.address} does not hold PARAMETERS_ROLE: only its holders may set the economics`,
+      );
     }
     await (
       await rollup.setEconomics(

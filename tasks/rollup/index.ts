@@ -12,7 +12,7 @@ const ROLLUP_OPTION_DESCRIPTIONS = {
 // The rollup tasks, registered in hardhat.config.ts. Each connects to --network, checks the chain id its RPC
 // reports, and (but rollup:deploy) finds the rollup in ignition/deployments/<id>/ unless given --rollup.
 
-function withRollupOptions<T extends ReturnType<typeof task>>(builder: T) {
+function withRollupOptions(builder: ReturnType<typeof task>) {
   return builder
     .addOption({ name: "rollup", description: ROLLUP_OPTION_DESCRIPTIONS.rollup, defaultValue: "" })
     .addOption({ name: "deploymentId", description: ROLLUP_OPTION_DESCRIPTIONS.deploymentId, defaultValue: "" })
@@ -25,17 +25,20 @@ const deploy = task(
 )
   .addOption({
     name: "genesis",
-    description: "The L2 genesis file (rollup chain id, tree depth, accounts; off-chain/l2/genesis.ts): its root is the rollup's genesis state root",
+    description:
+      "The L2 genesis file (rollup chain id, tree depth, accounts; off-chain/l2/genesis.ts): its root is the rollup's genesis state root",
     defaultValue: "",
   })
   .addOption({
     name: "parameters",
-    description: "The parameter file: windows in seconds, amounts in token base units (default: ignition/parameters/<network>.json)",
+    description:
+      "The parameter file: windows in seconds, amounts in token base units (default: ignition/parameters/<network>.json)",
     defaultValue: "",
   })
   .addOption({
     name: "verifier",
-    description: "The sequence verifier's contract name (default: the circuit's development verifier, refused off development chains; a ceremony's is <Name>Production)",
+    description:
+      "The sequence verifier's contract name (default: the circuit's development verifier, refused off development chains; a ceremony's is <Name>Production)",
     defaultValue: "",
   })
   .addOption({
@@ -46,7 +49,8 @@ const deploy = task(
   .addOption({ name: "from", description: ROLLUP_OPTION_DESCRIPTIONS.from, defaultValue: "" })
   .addFlag({
     name: "allowBlockTimeMismatch",
-    description: "Deploy even when the chain's recent blocks differ by more than 25 % from the block time the windows are converted with",
+    description:
+      "Deploy even when the chain's recent blocks differ by more than 25 % from the block time the windows are converted with",
   })
   .setAction(() => import("./deploy.js"))
   .build();
@@ -72,7 +76,9 @@ const status = withRollupOptions(
   .setAction(() => import("./status.js"))
   .build();
 
-const stake = withRollupOptions(task("rollup:stake", "Stake tokens for the sending miner (approving the rollup first if needed)"))
+const stake = withRollupOptions(
+  task("rollup:stake", "Stake tokens for the sending miner (approving the rollup first if needed)"),
+)
   .addOption({ name: "amount", description: "The amount in token base units", defaultValue: "" })
   .setAction(() => import("./stake.js"))
   .build();
@@ -94,7 +100,11 @@ const withdraw = withRollupOptions(
 const economics = withRollupOptions(
   task("rollup:economics", "Set the economics (setEconomics, PARAMETERS_ROLE); options not given keep their value"),
 )
-  .addOption({ name: "minimumStake", description: "The stake a miner needs to commit (token base units)", defaultValue: "" })
+  .addOption({
+    name: "minimumStake",
+    description: "The stake a miner needs to commit (token base units)",
+    defaultValue: "",
+  })
   .addOption({
     name: "missedProofPenalty",
     description: "Taken from a committer who delivers no valid proof (token base units, above zero)",
@@ -110,7 +120,10 @@ const economics = withRollupOptions(
   .build();
 
 const pause = withRollupOptions(
-  task("rollup:pause", "Pause the rollup (DEFAULT_ADMIN_ROLE): no posting and no commits; reveals and withdrawals go on"),
+  task(
+    "rollup:pause",
+    "Pause the rollup (DEFAULT_ADMIN_ROLE): no posting and no commits; reveals and withdrawals go on",
+  ),
 )
   .setAction(() => import("./pause.js"))
   .build();
@@ -123,10 +136,15 @@ const roles = withRollupOptions(
   task("rollup:roles", "Show, grant or revoke ZkPowRollup's roles (admin, parameters, sequencer)"),
 )
   .addPositionalArgument({ name: "action", description: "show, grant or revoke", defaultValue: "show" })
-  .addOption({ name: "role", description: "The role to grant or revoke: admin, parameters or sequencer", defaultValue: "" })
+  .addOption({
+    name: "role",
+    description: "The role to grant or revoke: admin, parameters or sequencer",
+    defaultValue: "",
+  })
   .addOption({
     name: "account",
-    description: "The account to grant the role to, revoke it from, or show the roles of (default for show: the sender)",
+    description:
+      "The account to grant the role to, revoke it from, or show the roles of (default for show: the sender)",
     defaultValue: "",
   })
   .setAction(() => import("./roles.js"))

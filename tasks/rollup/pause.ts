@@ -7,7 +7,9 @@ async function setPaused(hre: HardhatRuntimeEnvironment, args: RollupTaskArgumen
   await runTask(what, async () => {
     const { rollup, signer } = await openRollup(hre, args);
     if (!(await rollup.hasRole(await rollup.DEFAULT_ADMIN_ROLE(), signer.address))) {
-      throw new RollupTaskError(`${signer.address} does not hold DEFAULT_ADMIN_ROLE: only the admin may pause and unpause`);
+      throw new RollupTaskError(
+        `${signer.address} does not hold DEFAULT_ADMIN_ROLE: only the admin may pause and unpause`,
+      );
     }
     if ((await rollup.paused()) === pause) {
       throw new RollupTaskError(`the rollup is already ${pause ? "paused" : "unpaused"}`);

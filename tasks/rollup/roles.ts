@@ -40,13 +40,15 @@ export default async function rolesTask(args: RolesTaskArguments, hre: HardhatRu
       throw new RollupTaskError(`unknown action ${JSON.stringify(args.action)}: show, grant or revoke`);
     }
     if (args.account !== "" && !isAddress(args.account)) {
-      throw new RollupTaskError(`--account ${args.account} is not an address`);
+      throw new RollupTaskError(`--account ${JSON.stringify(args.account)} is not an address`);
     }
     const { rollup, signer } = await openRollup(hre, args);
     const account = args.account === "" ? signer.address : args.account;
     if (args.action === "show") {
       for (const role of ROLE_NAMES) {
-        console.log(`${account} ${(await rollup.hasRole(await roleId(rollup, role), account)) ? "holds" : "does not hold"} ${role}`);
+        console.log(
+          `${account} ${(await rollup.hasRole(await roleId(rollup, role), account)) ? "holds" : "does not hold"} ${role}`,
+        );
       }
       return;
     }
@@ -57,12 +59,16 @@ export default async function rolesTask(args: RolesTaskArguments, hre: HardhatRu
     const id = await roleId(rollup, args.role);
     const adminRole = await rollup.getRoleAdmin(id);
     if (!(await rollup.hasRole(adminRole, signer.address))) {
-      throw new RollupTaskError(`${signer.address} does not hold the admin role of ${args.role}: it cannot ${args.action} it`);
+      throw new RollupTaskError(
+        `${signer.address} does not hold the admin role of ${args.role}: it cannot ${args.action} it`,
+      );
     }
     const holds = await rollup.hasRole(id, account);
     if (args.action === "grant" && holds) throw new RollupTaskError(`${account} already holds ${args.role}`);
     if (args.action === "revoke" && !holds) throw new RollupTaskError(`${account} does not hold ${args.role}`);
     await (await (args.action === "grant" ? rollup.grantRole(id, account) : rollup.revokeRole(id, account))).wait();
-    console.log(`${args.action === "grant" ? "granted" : "revoked"} ${args.role} ${args.action === "grant" ? "to" : "from"} ${account}`);
+    console.log(
+      `${args.action === "grant" ? "granted" : "revoked"} ${args.role} ${args.action === "grant" ? "to" : "from"} ${account}`,
+    );
   });
 }

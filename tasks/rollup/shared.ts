@@ -6,11 +6,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 
 import { ChainFactsError } from "../../off-chain/deploy/chains.js";
 import { BlockTimeMismatchError, ChainMismatchError, RpcCheckError } from "../../off-chain/deploy/check-chain.js";
-import {
-  deployedAddress,
-  DeploymentFolderError,
-  deploymentDir,
-} from "../../off-chain/deploy/deployment-folder.js";
+import { deployedAddress, DeploymentFolderError, deploymentDir } from "../../off-chain/deploy/deployment-folder.js";
 import { DeployParametersError } from "../../off-chain/deploy/parameters-file.js";
 import { RollupConfigError } from "../../off-chain/deploy/rollup-config.js";
 import { connectedChain, defaultDeploymentId, type ConnectedChain } from "../../off-chain/deploy/target.js";
@@ -46,7 +42,8 @@ export async function connect(
   hre: HardhatRuntimeEnvironment,
   from: string,
 ): Promise<{ connection: NetworkConnection; chain: ConnectedChain; signer: HardhatEthersSigner }> {
-  const connection = await hre.network.connect();
+  // A connection of its own to --network (the task closes nothing: the process ends with it).
+  const connection = await hre.network.create();
   const chain = await connectedChain(connection);
   const signers = await connection.ethers.getSigners();
   const signer =
@@ -66,7 +63,7 @@ export async function openRollup(hre: HardhatRuntimeEnvironment, args: RollupTas
   const { connection, chain, signer } = await connect(hre, args.from);
   let rollupAddress: string;
   if (args.rollup !== "") {
-    if (!isAddress(args.rollup)) throw new RollupTaskError(`--rollup ${args.rollup} is not an address`);
+    if (!isAddress(args.rollup)) throw new RollupTaskError(`--rollup ${JSON.stringify(args.rollup)} is not an address`);
     rollupAddress = args.rollup;
   } else {
     const id = args.deploymentId === "" ? defaultDeploymentId(chain.network) : args.deploymentId;

@@ -52,6 +52,7 @@ function erc20At(address: string, signer: Signer): Erc20 {
   return {
     balanceOf: (account) => contract.getFunction("balanceOf")(account) as Promise<bigint>,
     allowance: (owner, spender) => contract.getFunction("allowance")(owner, spender) as Promise<bigint>,
-    approve: (spender, amount) => contract.getFunction("approve")(spender, amount) as Promise<ContractTransactionResponse>,
+    approve: (spender, amount) =>
+      contract.getFunction("approve")(spender, amount) as Promise<ContractTransactionResponse>,
   };
 }

@@ -92,7 +92,8 @@ export async function readStatus(hre: HardhatRuntimeEnvironment, args: StatusTas
     openSequences.push(entry);
     sequence = info.lastBatch + 1n;
   }
-  const seconds = (blocks: bigint) => (blockTimeSeconds === undefined ? "" : ` (${formatSeconds(Number(blocks) * blockTimeSeconds)})`);
+  const seconds = (blocks: bigint) =>
+    blockTimeSeconds === undefined ? "" : ` (${formatSeconds(Number(blocks) * blockTimeSeconds)})`;
   return {
     rollup: rollupAddress,
     network: chain.network,

@@ -6,9 +6,21 @@ import { expect } from "chai";
 import { JsonRpcProvider, Network, Wallet } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { CHAIN_DEFINITIONS, MAINNET_NAMES, simulatedNetworkName, type MainnetName } from "../../off-chain/deploy/chains.js";
+import {
+  CHAIN_DEFINITIONS,
+  MAINNET_NAMES,
+  simulatedNetworkName,
+  type MainnetName,
+} from "../../off-chain/deploy/chains.js";
 import { deployedAddress, deploymentDir } from "../../off-chain/deploy/deployment-folder.js";
-import { formatGenesis, genesisState, L2Key, loadL2Crypto, readGenesis, type Genesis } from "../../off-chain/l2/index.js";
+import {
+  formatGenesis,
+  genesisState,
+  L2Key,
+  loadL2Crypto,
+  readGenesis,
+  type Genesis,
+} from "../../off-chain/l2/index.js";
 import { readMinerConfig } from "../../off-chain/miner/config.js";
 import { TestToken__factory, ZkPowRollup__factory } from "../../types/ethers-contracts/index.js";
 import { hardhatCli, rejection, ROOT, runTask, startNode, taskRuntime, type LocalNode } from "../helpers/tasks.js";
@@ -88,7 +100,10 @@ describe("rollup:* tasks against local hardhat nodes (chain ids 1, 56, 137)", fu
         // Built with the production profile (viaIR): the verifier on chain is the production artifact's code.
         const verifierArtifact = JSON.parse(
           await readFile(
-            path.join(hre.config.paths.artifacts, "contracts/verifiers/SequenceVerifierB2D4.sol/SequenceVerifierB2D4.json"),
+            path.join(
+              hre.config.paths.artifacts,
+              "contracts/verifiers/SequenceVerifierB2D4.sol/SequenceVerifierB2D4.json",
+            ),
             "utf8",
           ),
         ) as { deployedBytecode: string };
@@ -202,7 +217,9 @@ describe("rollup:* tasks against local hardhat nodes (chain ids 1, 56, 137)", fu
       );
       await runTask(hre, "rollup:roles", { action: "revoke", role: "sequencer", account: OUTSIDER });
       expect(await rollup.hasRole(sequencerRole, OUTSIDER)).to.equal(false);
-      const badRole = await rejection(runTask(hre, "rollup:roles", { action: "grant", role: "owner", account: OUTSIDER }));
+      const badRole = await rejection(
+        runTask(hre, "rollup:roles", { action: "grant", role: "owner", account: OUTSIDER }),
+      );
       expect(badRole.message).to.contain('--role "owner" must be one of admin, parameters, sequencer');
     } finally {
       chain.destroy();
@@ -259,12 +276,16 @@ describe("rollup:* tasks against local hardhat nodes (chain ids 1, 56, 137)", fu
           return (await rejection(runTask(hre, "rollup:deploy", { genesis: file }))).message;
         };
         expect(await refusal("{ not json")).to.match(/wrong-genesis\.json: not JSON/);
-        expect(await refusal(formatGenesis(genesis(17)))).to.contain("17 genesis accounts do not fit a tree of depth 4");
+        expect(await refusal(formatGenesis(genesis(17)))).to.contain(
+          "17 genesis accounts do not fit a tree of depth 4",
+        );
         expect(await refusal(formatGenesis(genesis(2, 1_001n, 5)))).to.contain(
           "treeDepth 5 is not the circuit b2d4's (4)",
         );
         // The deployment bnbLocal was made with genesis(4): another genesis cannot replace it.
-        expect(await refusal(formatGenesis(genesis(3)))).to.match(/its root \d+ is not the root \d+ of the genesis deployment zkpow-bnbLocal was made with/);
+        expect(await refusal(formatGenesis(genesis(3)))).to.match(
+          /its root \d+ is not the root \d+ of the genesis deployment zkpow-bnbLocal was made with/,
+        );
         expect((await rejection(runTask(hre, "rollup:deploy", {}))).message).to.contain("--genesis <file> is required");
         expect(await chain.getTransactionCount(deployer), "no transaction sent").to.equal(nonce);
       } finally {
@@ -296,7 +317,11 @@ describe("rollup:* tasks against local hardhat nodes (chain ids 1, 56, 137)", fu
         expect(devKey.message).to.contain("anyone can recompute the toxic waste");
         expect(devKey.message).to.contain("npx hardhat circuits:ceremony");
         const noToken = await rejection(
-          runTask(hre, "rollup:deploy", { genesis: genesisFile, parameters, verifier: "SequenceVerifierB2D4Production" }),
+          runTask(hre, "rollup:deploy", {
+            genesis: genesisFile,
+            parameters,
+            verifier: "SequenceVerifierB2D4Production",
+          }),
         );
         expect(noToken.message).to.contain("token is required on ethereum");
       } finally {

@@ -199,7 +199,8 @@ export async function deployTestRollup(
   }
   const token = await ethers.deployContract("TestToken");
   // Over http Ignition journals the deployment in ignition/deployments/<id>: a throwaway id, removed after.
-  const deploymentId = connection.networkConfig.type === "http" ? `test-${process.pid}-${++httpDeployments}` : undefined;
+  const deploymentId =
+    connection.networkConfig.type === "http" ? `test-${process.pid}-${++httpDeployments}` : undefined;
   const { rollup, config } = await deployRollup(connection, {
     ...(deploymentId === undefined ? {} : { deploymentId }),
     chain: options.chain ?? BASE_CHAINS.ethereum,

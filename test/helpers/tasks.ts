@@ -61,7 +61,8 @@ export async function startNode(network: string, host = "127.0.0.1"): Promise<Lo
         await provider.send("eth_chainId", []);
         break;
       } catch (error) {
-        if (Date.now() > deadline) throw new Error(`hardhat node ${network} did not answer at ${url}: ${output}`, { cause: error });
+        if (Date.now() > deadline)
+          throw new Error(`hardhat node ${network} did not answer at ${url}: ${output}`, { cause: error });
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
