@@ -6,6 +6,7 @@ import { ArgumentType } from "hardhat/types/arguments";
 import type { NetworkUserConfig } from "hardhat/types/config";
 
 import { blockTimeOf, CHAIN_DEFINITIONS, MAINNET_NAMES, simulatedNetworkName } from "./off-chain/deploy/chains.js";
+import { ROLLUP_TASKS } from "./tasks/rollup/index.js";
 
 // Hardhat must never download a compiler (these machines reach only the npm
 // registry): every profile compiles with the soljson.js of the pinned `solc`
@@ -50,6 +51,21 @@ const simulatedNetworks: Record<string, NetworkUserConfig> = Object.fromEntries(
       },
     ];
   }),
+);
+
+// Each mainnet on a local Hardhat node (`npx hardhat node --network ethereumSim --hostname 127.0.0.1 --port 8546`):
+// a development chain with the mainnet's chain id, so its windows are converted with that chain's block time.
+const LOCAL_PORTS = { ethereum: 8546, bnb: 8547, polygon: 8548 } as const;
+const localNetworks: Record<string, NetworkUserConfig> = Object.fromEntries(
+  MAINNET_NAMES.map((name) => [
+    `${name}Local`,
+    {
+      type: "http",
+      chainType: "l1",
+      chainId: CHAIN_DEFINITIONS[name].viem.id,
+      url: `http://127.0.0.1:${LOCAL_PORTS[name]}`,
+    },
+  ]),
 );
 
 const circuits = task("circuits", "Compile the circuits, run their Groth16 setup and export the verifiers (cached)")
@@ -136,7 +152,7 @@ const ceremony = task(
 
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
-  tasks: [circuits, ceremony],
+  tasks: [circuits, ceremony, ...ROLLUP_TASKS],
   solidity: {
     // Libraries deployed on their own need artifacts of their own.
     npmFilesToBuild: [POSEIDON_T3],
@@ -168,9 +184,18 @@ export default defineConfig({
   },
   networks: {
     // A node started with `npx hardhat node --hostname 127.0.0.1` (localhost may resolve to ::1 first).
-    localhost: { type: "http", url: "http://127.0.0.1:8545" },
+    localhost: { type: "http", chainType: "l1", chainId: 31_337, url: "http://127.0.0.1:8545" },
+    ...localNetworks,
     ...realNetworks,
     ...simulatedNetworks,
+  },
+  // Explorer verification (Etherscan's v2 API: one key for Ethereum, BNB Chain, Polygon and their testnets), e.g.
+  // `npx hardhat ignition verify zkpow-sepolia`: Ignition's journal holds every contract's constructor arguments
+  // and the rollup's linked PoseidonT3 (docs/deploy.md). Resolved only when verifying.
+  verify: {
+    etherscan: { apiKey: configVariable("ETHERSCAN_API_KEY") },
+    // Sourcify needs no key, but reaches an outside host on every verify call: on only when asked for.
+    sourcify: { enabled: false },
   },
   test: {
     mocha: { timeout: 600_000 },

@@ -69,7 +69,7 @@ async function main(): Promise<void> {
 }
 
 async function measure(): Promise<void> {
-  const { ethers, networkHelpers } = await network.create();
+  const connection = await network.create();
   const l2 = await l2Fixture(
     treeDepth,
     Array.from({ length: 8 }, () => 1_000_000n),
@@ -81,7 +81,7 @@ async function measure(): Promise<void> {
   const results: Record<string, number> = {};
 
   for (const n of SIZES) {
-    const f = await deployTestRollup(ethers, networkHelpers, { l2 });
+    const f = await deployTestRollup(connection, { l2 });
     const [sequence] = planSequences(l2, [batches.slice(0, n).map((b) => [...b])]) as [PlannedSequence];
     const [a, b, c] = f.miners;
     if (a === undefined || b === undefined || c === undefined) throw new Error("three miners needed");
@@ -130,7 +130,7 @@ async function measure(): Promise<void> {
       results.withdraw_commit = await gasOf(f.rollup.connect(b).withdrawCommit(waiting));
 
       // One verification by the generated snarkjs verifier, as a transaction of its own.
-      const single = await ethers.deployContract(verifierName);
+      const single = await connection.ethers.deployContract(verifierName);
       const [p] = proofA.proofs;
       const root0 = sequence.states[0]?.root ?? 0n;
       if (p === undefined) throw new Error("no proof");
@@ -145,7 +145,9 @@ async function measure(): Promise<void> {
         BigInt(a.address),
       ];
       const data = single.interface.encodeFunctionData("verifyProof", [p.a, p.b, p.c, inputs]);
-      results.single_verify = Number(await ethers.provider.estimateGas({ to: await single.getAddress(), data }));
+      results.single_verify = Number(
+        await connection.ethers.provider.estimateGas({ to: await single.getAddress(), data }),
+      );
     }
   }
 

@@ -144,13 +144,14 @@ async function run(f: RollupFixture, attack: boolean): Promise<Outcome> {
 
 async function main(): Promise<void> {
   try {
-    const { ethers, networkHelpers } = await network.create("ethereumSim");
+    const connection = await network.create("ethereumSim");
+    const { ethers, networkHelpers } = connection;
     // Interval mining off: blocks come from transactions and explicit mining only.
     await networkHelpers.mine(1);
     await ethers.provider.send("evm_setIntervalMining", [0]);
-    const honest = await run(await deployTestRollup(ethers, networkHelpers), false);
-    const attacked = await run(await deployTestRollup(ethers, networkHelpers), true);
-    const { commitWindow, revealWindow, settings } = await deployTestRollup(ethers, networkHelpers);
+    const honest = await run(await deployTestRollup(connection), false);
+    const attacked = await run(await deployTestRollup(connection), true);
+    const { commitWindow, revealWindow, settings } = await deployTestRollup(connection);
     const delay = attacked.blocksToVerifyAll - honest.blocksToVerifyAll;
     const report = {
       command: "npm run bench:griefing",

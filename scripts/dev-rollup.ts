@@ -38,7 +38,8 @@ const { batchSize, treeDepth } = getCircuitConfig(TEST_CIRCUIT);
 /** Deterministic development L2 keys (anyone can sign for these accounts). */
 const keys = [1, 2, 3, 4].map((i) => new L2Key(new Uint8Array(32).fill(i)));
 
-const { ethers, networkName } = await network.create();
+const connection = await network.create();
+const { ethers, networkName } = connection;
 const chainId = (await ethers.provider.getNetwork()).chainId;
 if (chainId !== 31_337n) throw new Error(`dev-rollup runs on a local development chain (31337), not ${chainId}`);
 const [admin, sequencer, , miner] = await ethers.getSigners();
@@ -71,7 +72,7 @@ if (deployment === undefined) {
     revealWindowSeconds: 36,
     unbondingDelaySeconds: 120,
   };
-  const { rollup } = await deployRollup(ethers, {
+  const { rollup } = await deployRollup(connection, {
     // Windows in blocks as on Ethereum (12 s): T1 = T2 = 3 blocks.
     chain: { name: "localhost", chainId: 31337, blockTimeSeconds: 12, forkUrlVariable: "" },
     settings,

@@ -52,9 +52,8 @@ export async function startMinerNetwork(
   const { port } = await server.listen();
   const url = `http://127.0.0.1:${port}`;
   const connection = await network.create({ network: "localhost", override: { url } });
-  const { ethers, networkHelpers } = connection;
   const windowBlocks = options.windowBlocks ?? 30;
-  const fixture = await deployTestRollup(ethers, networkHelpers, {
+  const fixture = await deployTestRollup(connection, {
     chain: { name: "local", chainId, blockTimeSeconds: 1, forkUrlVariable: "" },
     ...(options.rollupChainId !== undefined ? { rollupChainId: options.rollupChainId } : {}),
     settings: { ...TEST_SETTINGS, commitWindowSeconds: windowBlocks, revealWindowSeconds: windowBlocks },

@@ -1,6 +1,9 @@
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkHelpers } from "@nomicfoundation/hardhat-network-helpers/types";
-import { network } from "hardhat";
+import { rm } from "node:fs/promises";
+import path from "node:path";
+
+import hre, { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 
 import { getCircuitConfig, TEST_CIRCUIT } from "../../off-chain/circuits/index.js";
@@ -140,6 +143,7 @@ export async function closeProver(): Promise<void> {
 }
 
 export interface RollupFixture {
+  readonly connection: NetworkConnection;
   readonly ethers: HardhatEthers;
   readonly helpers: NetworkHelpers<string>;
   readonly rollup: ZkPowRollup;
@@ -170,13 +174,14 @@ export const TEST_PLAN = [
   [[[3, 0, 1n]], [[0, 2, 11n]]],
 ] as const;
 
+let httpDeployments = 0;
+
 /**
  * A rollup deployed through the production deploy code on a network, with a
  * token, a sequencer holding fees and three staked miners.
  */
 export async function deployTestRollup(
-  ethers: HardhatEthers,
-  helpers: NetworkHelpers<string>,
+  connection: NetworkConnection,
   options: {
     chain?: BaseChain;
     rollupChainId?: bigint;
@@ -185,6 +190,7 @@ export async function deployTestRollup(
     l2?: L2Fixture;
   } = {},
 ): Promise<RollupFixture> {
+  const { ethers, networkHelpers: helpers } = connection;
   const settings = options.settings ?? TEST_SETTINGS;
   const l2 = options.l2 ?? (await l2Fixture(treeDepth, [1_000n, 2_000n, 3_000n, 4_000n], options.rollupChainId));
   const [admin, sequencer, outsider, ...miners] = await ethers.getSigners();
@@ -192,7 +198,11 @@ export async function deployTestRollup(
     throw new Error("the test network needs six accounts");
   }
   const token = await ethers.deployContract("TestToken");
-  const { rollup, config } = await deployRollup(ethers, {
+  // Over http Ignition journals the deployment in ignition/deployments/<id>: a throwaway id, removed after.
+  const deploymentId =
+    connection.networkConfig.type === "http" ? `test-${process.pid}-${++httpDeployments}` : undefined;
+  const { rollup, config } = await deployRollup(connection, {
+    ...(deploymentId === undefined ? {} : { deploymentId }),
     chain: options.chain ?? BASE_CHAINS.ethereum,
     settings,
     circuit: TEST_CIRCUIT,
@@ -203,6 +213,9 @@ export async function deployTestRollup(
     sequencer: sequencer.address,
     deployer: admin,
   });
+  if (deploymentId !== undefined) {
+    await rm(path.join(hre.config.paths.ignition, "deployments", deploymentId), { recursive: true, force: true });
+  }
   const rollupAddress = await rollup.getAddress();
   const stake = options.stake ?? settings.minimumStake * 3n;
   for (const account of [sequencer, ...miners.slice(0, 3)]) {
@@ -211,6 +224,7 @@ export async function deployTestRollup(
   }
   for (const miner of miners.slice(0, 3)) await rollup.connect(miner).stake(stake);
   return {
+    connection,
     ethers,
     helpers,
     rollup,
@@ -233,13 +247,13 @@ export async function deployTestRollup(
 
 /** A fixture on the default simulated network, restored from a snapshot for every test. */
 export async function rollupFixture(): Promise<RollupFixture> {
-  connection ??= network.create();
-  const { ethers, networkHelpers } = await connection;
-  return networkHelpers.loadFixture(async function deployedRollup() {
-    return deployTestRollup(ethers, networkHelpers);
+  defaultConnection ??= network.create();
+  const connection = await defaultConnection;
+  return connection.networkHelpers.loadFixture(async function deployedRollup() {
+    return deployTestRollup(connection);
   });
 }
-let connection: Promise<NetworkConnection<string>> | undefined;
+let defaultConnection: Promise<NetworkConnection> | undefined;
 
 /** Posts the planned sequences in order; returns their numbers (first batches). */
 export async function postSequences(fixture: RollupFixture, count = fixture.sequences.length): Promise<bigint[]> {

@@ -33,7 +33,7 @@ describe("A miner that reads only the base chain (scripts/prove-from-chain.ts)",
     const { port } = await server.listen();
     url = `http://127.0.0.1:${port}`;
     connection = await network.create({ network: "localhost", override: { url } });
-    f = await deployTestRollup(connection.ethers, connection.networkHelpers);
+    f = await deployTestRollup(connection);
     dir = await mkdtemp(path.join(tmpdir(), "zkpow-chain-"));
     genesisFile = path.join(dir, "genesis.json");
     await writeFile(

@@ -1,7 +1,9 @@
 import { expect } from "chai";
+import { ZeroAddress } from "ethers";
 
 import { BASE_CHAINS } from "../../off-chain/deploy/chains.js";
-import { deployRollup } from "../../off-chain/deploy/deploy-rollup.js";
+import { deployRollup, rollupConfig } from "../../off-chain/deploy/deploy-rollup.js";
+import { RollupConfigError } from "../../off-chain/deploy/rollup-config.js";
 import { TEST_CIRCUIT } from "../../off-chain/circuits/index.js";
 import { proofHash } from "../../off-chain/prover/index.js";
 import {
@@ -73,7 +75,7 @@ describe("ZkPowRollup: administration", function () {
       expect(await f.rollup.paused()).to.equal(false);
     });
 
-    it("Should refuse a configuration out of range", async function () {
+    it("Should refuse a configuration out of range: deployRollup before any transaction, the constructor itself", async function () {
       const base = {
         chain: BASE_CHAINS.ethereum,
         settings: TEST_SETTINGS,
@@ -84,20 +86,47 @@ describe("ZkPowRollup: administration", function () {
         admin: f.admin.address,
         sequencer: f.sequencer.address,
       };
-      const rollup = f.rollup;
-      await expect(deployRollup(f.ethers, { ...base, rollupChainId: 0n }))
-        .to.be.revertedWithCustomError(rollup, "InvalidConfig")
-        .withArgs("chainId");
-      await expect(deployRollup(f.ethers, { ...base, token: "0x0000000000000000000000000000000000000000" }))
-        .to.be.revertedWithCustomError(rollup, "InvalidConfig")
+      const nonce = await f.ethers.provider.getTransactionCount(f.admin.address);
+      const refusal = async (options: typeof base, pattern: RegExp) => {
+        let failure: unknown;
+        try {
+          await deployRollup(f.connection, options);
+        } catch (error) {
+          failure = error;
+        }
+        expect(failure).to.be.instanceOf(RollupConfigError);
+        expect(String(failure)).to.match(pattern);
+      };
+      await refusal({ ...base, rollupChainId: 0n }, /chainId \(the rollup's L2 chain id\) is 0/);
+      await refusal({ ...base, token: ZeroAddress }, /token is the zero address/);
+      await refusal({ ...base, genesisStateRoot: 2n ** 254n }, /not a field element/);
+      await refusal(
+        { ...base, settings: { ...TEST_SETTINGS, verifierUpgradeDelaySeconds: 600 } },
+        /verifierUpgradeDelay is 50 blocks; it must be at least unbondingDelay \+ commitWindow \+ 2 \* revealWindow = 50 \+ 5 \+ 2 \* 10 = 75 blocks/,
+      );
+      await refusal({ ...base, settings: { ...TEST_SETTINGS, minimumStake: 0n } }, /minimumStake is 0/);
+      await refusal(
+        { ...base, settings: { ...TEST_SETTINGS, invalidProofPenalty: TEST_SETTINGS.missedProofPenalty - 1n } },
+        /invalidProofPenalty is .* below the missed-proof penalty/,
+      );
+      expect(await f.ethers.provider.getTransactionCount(f.admin.address), "no transaction sent").to.equal(nonce);
+
+      // The contract enforces the same rules on its own (a deploy that skips the check).
+      const poseidon = await f.ethers.deployContract("PoseidonT3");
+      const config = rollupConfig({ ...base, rollupChainId: 0n }, await f.rollup.getAddress());
+      const libraries = { PoseidonT3: await poseidon.getAddress() };
+      const deploy = (c: typeof config) =>
+        f.ethers.deployContract("ZkPowRollup", [c, 1n, f.admin.address, f.sequencer.address], { libraries });
+      await expect(deploy(config)).to.be.revertedWithCustomError(f.rollup, "InvalidConfig").withArgs("chainId");
+      await expect(deploy({ ...config, chainId: 5n, token: ZeroAddress }))
+        .to.be.revertedWithCustomError(f.rollup, "InvalidConfig")
         .withArgs("token");
-      let failure: unknown;
-      try {
-        await deployRollup(f.ethers, { ...base, genesisStateRoot: 2n ** 254n });
-      } catch (error) {
-        failure = error;
-      }
-      expect(String(failure)).to.match(/not a field element/);
+      await expect(deploy({ ...config, chainId: 5n, verifierUpgradeDelay: 74n }))
+        .to.be.revertedWithCustomError(f.rollup, "InvalidConfig")
+        .withArgs("verifierUpgradeDelay");
+      await expect(deploy({ ...config, chainId: 5n, minimumStake: 0n }))
+        .to.be.revertedWithCustomError(f.rollup, "InvalidConfig")
+        .withArgs("minimumStake");
     });
   });
 
@@ -136,7 +165,7 @@ describe("ZkPowRollup: administration", function () {
   describe("# reentrancy", function () {
     it("Should refuse a hostile token's re-entry into claims, withdrawals and stake", async function () {
       const hostile = await f.ethers.deployContract("HostileToken");
-      const { rollup } = await deployRollup(f.ethers, {
+      const { rollup } = await deployRollup(f.connection, {
         chain: BASE_CHAINS.ethereum,
         settings: TEST_SETTINGS,
         circuit: TEST_CIRCUIT,

@@ -70,9 +70,9 @@ describe("ZkPowRollup on three base chains", function () {
   for (const name of MAINNET_NAMES) {
     const chain = BASE_CHAINS[name];
     it(`Should run the full flow with real proofs on simulated ${chain.name} (chain id ${chain.chainId}, ${chain.blockTimeSeconds} s blocks)`, async function () {
-      const { ethers, networkHelpers } = await network.create(simulatedNetworkName(name));
+      const connection = await network.create(simulatedNetworkName(name));
       // Each chain gets a rollup of its own: a proof for one is worthless on another.
-      const f = await deployTestRollup(ethers, networkHelpers, {
+      const f = await deployTestRollup(connection, {
         chain,
         rollupChainId: 1_000n + BigInt(chain.chainId),
       });
@@ -91,8 +91,7 @@ describe("ZkPowRollup on three base chains", function () {
           );
           this.skip();
         }
-        const { ethers, networkHelpers } = await forkNetwork(name, url);
-        const f = await deployTestRollup(ethers, networkHelpers, {
+        const f = await deployTestRollup(await forkNetwork(name, url), {
           chain,
           rollupChainId: 2_000n + BigInt(chain.chainId),
         });

@@ -1,0 +1,1 @@
+export { unpauseTask as default } from "./pause.js";
