@@ -6,6 +6,7 @@ import { ZeroAddress } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { getCircuitConfig } from "../../off-chain/circuits/configurations.js";
+import { assertVerifierHoldsKey, verificationKeyOf } from "../../off-chain/circuits/verifier-check.js";
 import { checkDeployTarget } from "../../off-chain/deploy/check-chain.js";
 import { deployRollup, developmentVerifierName, rollupConfigValues } from "../../off-chain/deploy/deploy-rollup.js";
 import {
@@ -25,6 +26,7 @@ export interface DeployTaskArguments {
   readonly genesis: string;
   readonly parameters: string;
   readonly verifier: string;
+  readonly zkey: string;
   readonly deploymentId: string;
   readonly allowBlockTimeMismatch: boolean;
   readonly from: string;
@@ -71,6 +73,12 @@ export default async function deployTask(args: DeployTaskArguments, hre: Hardhat
             `not a local development chain: its keys come from a deterministic development beacon, so anyone can ` +
             `recompute the toxic waste from the public r1cs and ptau and forge proofs of any state root. Run the ` +
             `phase-2 ceremony (npx hardhat circuits:ceremony) and deploy its verifier: --verifier ${verifier}Production`,
+        );
+      }
+      if (args.zkey === "") {
+        throw new RollupTaskError(
+          `--zkey <the ceremony's final zkey> is required on ${chain.network}: rollup:deploy checks that the ` +
+            `verifier ${verifier} holds the verification key of the zkey miners will prove with`,
         );
       }
       if (parameters.token === undefined) {
@@ -121,6 +129,18 @@ export default async function deployTask(args: DeployTaskArguments, hre: Hardhat
     }
 
     await hre.tasks.getTask("build").run({ quiet: true, noTests: true, defaultBuildProfile: DEPLOY_BUILD_PROFILE });
+    // The zkey's key must be in the verifier: checked on the artifact before anything is sent, and on the chain after.
+    const key =
+      args.zkey === "" ? undefined : { verificationKey: await verificationKeyOf(args.zkey), name: `zkey ${args.zkey}` };
+    if (key !== undefined) {
+      const { deployedBytecode } = await hre.artifacts.readArtifact(verifier);
+      await assertVerifierHoldsKey(
+        { getCode: () => Promise.resolve(deployedBytecode) },
+        verifier,
+        key,
+        "rollup:deploy",
+      );
+    }
     const deployment = await deployRollup(connection, {
       ...options,
       verifier,
@@ -129,6 +149,15 @@ export default async function deployTask(args: DeployTaskArguments, hre: Hardhat
       displayUi: true,
     });
     const rollupAddress = await deployment.rollup.getAddress();
+    if (key !== undefined) {
+      await assertVerifierHoldsKey(
+        connection.ethers.provider,
+        await deployment.verifier.getAddress(),
+        key,
+        `rollup ${rollupAddress} on ${chain.network}`,
+      );
+      console.log(`  the verifier holds the verification key of ${args.zkey}`);
+    }
     // An in-process simulation leaves no deployment folder (Ignition keeps its journal in memory there).
     if (journaled) {
       const block = await rollupDeploymentBlock(dir);

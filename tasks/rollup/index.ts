@@ -42,6 +42,12 @@ const deploy = task(
     defaultValue: "",
   })
   .addOption({
+    name: "zkey",
+    description:
+      "The final zkey of the circuit's ceremony (required off development chains): the verifier must hold its verification key, checked before and after deploying",
+    defaultValue: "",
+  })
+  .addOption({
     name: "deploymentId",
     description: "The Ignition deployment id (default: zkpow-<network>): the folder ignition/deployments/<id>",
     defaultValue: "",

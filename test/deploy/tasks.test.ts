@@ -23,6 +23,7 @@ import {
 } from "../../off-chain/l2/index.js";
 import { readMinerConfig } from "../../off-chain/miner/config.js";
 import { TestToken__factory, ZkPowRollup__factory } from "../../types/ethers-contracts/index.js";
+import { ensureCircuit } from "../../off-chain/circuits/index.js";
 import { hardhatCli, rejection, ROOT, runTask, startNode, taskRuntime, type LocalNode } from "../helpers/tasks.js";
 
 // Hardhat's default accounts on a `hardhat node`: #0 deploys (admin), #3 mines.
@@ -264,6 +265,37 @@ describe("rollup:* tasks against local hardhat nodes (chain ids 1, 56, 137)", fu
       }
     });
 
+    it("Should deploy a verifier only when it holds the given zkey's key, checked before any transaction", async function () {
+      const hre = runtime("bnb");
+      const chain = provider("bnb");
+      try {
+        const deployer = await (await chain.getSigner(0)).getAddress();
+        const nonce = await chain.getTransactionCount(deployer);
+        // b1d4's development zkey: another key than the b2d4 verifier's (built or taken from the cache).
+        const b1d4 = await ensureCircuit("b1d4");
+        const b2d4 = await ensureCircuit("b2d4");
+        const other = await rejection(
+          runTask(hre, "rollup:deploy", {
+            genesis: genesisFile,
+            zkey: b1d4.zkeyPath,
+            deploymentId: "other-zkey",
+          }),
+        );
+        expect(other.message).to.match(
+          /rollup:deploy: the verifier SequenceVerifierB2D4 does not hold zkey .*b1d4\.zkey \(\d+ of its \d+ words missing\)/,
+        );
+        expect(await chain.getTransactionCount(deployer), "no transaction sent").to.equal(nonce);
+        const output = await runTask(hre, "rollup:deploy", {
+          genesis: genesisFile,
+          zkey: b2d4.zkeyPath,
+          deploymentId: "same-zkey",
+        });
+        expect(output).to.contain("the verifier holds the verification key of");
+      } finally {
+        chain.destroy();
+      }
+    });
+
     it("Should refuse a wrong genesis file: bad JSON, too many accounts for the tree, another tree depth, another root on a re-deploy", async function () {
       const hre = runtime("bnb");
       const chain = provider("bnb");
@@ -316,11 +348,20 @@ describe("rollup:* tasks against local hardhat nodes (chain ids 1, 56, 137)", fu
         );
         expect(devKey.message).to.contain("anyone can recompute the toxic waste");
         expect(devKey.message).to.contain("npx hardhat circuits:ceremony");
+        const noZkey = await rejection(
+          runTask(hre, "rollup:deploy", {
+            genesis: genesisFile,
+            parameters,
+            verifier: "SequenceVerifierB2D4Production",
+          }),
+        );
+        expect(noZkey.message).to.contain("--zkey <the ceremony's final zkey> is required on ethereum");
         const noToken = await rejection(
           runTask(hre, "rollup:deploy", {
             genesis: genesisFile,
             parameters,
             verifier: "SequenceVerifierB2D4Production",
+            zkey: path.join(dir, "final.zkey"),
           }),
         );
         expect(noToken.message).to.contain("token is required on ethereum");
