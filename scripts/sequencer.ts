@@ -118,7 +118,7 @@ try {
     genesis: path(values.genesis) ?? deployment?.genesis,
     circuit: values.circuit,
     chainId: integer(values["chain-id"], "--chain-id") ?? network?.chainId,
-    deploymentBlock: integer(values["deployment-block"], "--deployment-block"),
+    deploymentBlock: integer(values["deployment-block"], "--deployment-block") ?? deployment?.deploymentBlock,
     dataDir: path(values["data-dir"]),
     databaseUrl: values["database-url"] ?? process.env.DATABASE_URL,
     host: values.host,

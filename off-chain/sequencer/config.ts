@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 
@@ -5,6 +6,7 @@ import { isAddress, isHexString } from "ethers";
 import { z } from "zod";
 
 import { CIRCUIT_CONFIGS } from "../circuits/index.js";
+import { deployedAddress, GENESIS_FILE, ROLLUP_FILE } from "../deploy/deployment-folder.js";
 
 /** A config, flag or key the sequencer cannot start with; the message says what and where. */
 export class SequencerConfigError extends Error {
@@ -105,19 +107,31 @@ export async function readSequencerConfig(
  * holds deployed_addresses.json (the rollup under a key ending in
  * #ZkPowRollup) and the genesis.json the deployment published next to it.
  */
-export async function readDeployment(dir: string): Promise<{ rollup: string; genesis: string }> {
-  const file = join(dir, "deployed_addresses.json");
-  let addresses: unknown;
+export async function readDeployment(
+  dir: string,
+): Promise<{ rollup: string; genesis: string; deploymentBlock?: number }> {
+  let rollup: string;
   try {
-    addresses = JSON.parse(await readFile(file, "utf8"));
+    rollup = await deployedAddress(dir, "rollup");
   } catch (error) {
-    throw new SequencerConfigError(`cannot read the deployment's addresses ${file}: ${(error as Error).message}`);
+    throw new SequencerConfigError(`the deployment ${dir}: ${(error as Error).message}`);
   }
-  const entry = Object.entries(addresses as Record<string, unknown>).find(([key]) => key.endsWith("#ZkPowRollup"));
-  if (entry === undefined || typeof entry[1] !== "string" || !isAddress(entry[1])) {
-    throw new SequencerConfigError(`${file} names no ZkPowRollup (a key ending in #ZkPowRollup)`);
+  // rollup.json (published by rollup:deploy) says where the rollup's history starts; a folder without it is read
+  // from block 0.
+  const published = join(dir, ROLLUP_FILE);
+  let deploymentBlock: number | undefined;
+  if (existsSync(published)) {
+    const record = JSON.parse(await readFile(published, "utf8")) as { deploymentBlock?: unknown };
+    if (typeof record.deploymentBlock !== "number" || !Number.isInteger(record.deploymentBlock)) {
+      throw new SequencerConfigError(`${published}: deploymentBlock is not a block number`);
+    }
+    deploymentBlock = record.deploymentBlock;
   }
-  return { rollup: entry[1], genesis: resolve(dir, "genesis.json") };
+  return {
+    rollup,
+    genesis: resolve(dir, GENESIS_FILE),
+    ...(deploymentBlock === undefined ? {} : { deploymentBlock }),
+  };
 }
 
 /** The environment variable that holds the sequencer's key (never a flag: shell histories keep flags). */

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 
 import { CHAIN_DEFINITIONS, type BaseChainName } from "../deploy/chains.js";
+import { defaultDeploymentId } from "../deploy/target.js";
 import { SequencerConfigError } from "./config.js";
 
 /** What `--network <name>` settles: the chain, its RPC, and the rollup's Ignition deployment folder. */
@@ -18,19 +19,19 @@ export interface NetworkSettings {
  * The settings of a Hardhat network name, outside Hardhat: the chain id from
  * viem's definition (as hardhat.config.ts), the RPC URL from the same
  * configuration variable Hardhat reads (from the environment only here: the
- * Hardhat keystore is Hardhat's), and Ignition's default deployment folder
- * for the chain, ignition/deployments/chain-<chainId> under `root`.
+ * Hardhat keystore is Hardhat's), and the folder rollup:deploy records the
+ * deployment in, ignition/deployments/zkpow-<network> under `root`.
  * `localhost` is a development node on 127.0.0.1:8545 (chain 31337).
  */
 export function networkSettings(name: string, root: string, env: NodeJS.ProcessEnv = process.env): NetworkSettings {
-  const folder = (chainId: number) => join(root, "ignition", "deployments", `chain-${chainId}`);
+  const folder = join(root, "ignition", "deployments", defaultDeploymentId(name));
   if (name === "localhost") {
     return {
       name,
       chainId: 31_337,
       rpcUrl: "http://127.0.0.1:8545",
       rpcUrlVariable: undefined,
-      deploymentDir: folder(31_337),
+      deploymentDir: folder,
     };
   }
   if (!(name in CHAIN_DEFINITIONS)) {
@@ -44,6 +45,6 @@ export function networkSettings(name: string, root: string, env: NodeJS.ProcessE
     chainId: chain.viem.id,
     rpcUrl: rpcUrl === undefined || rpcUrl === "" ? undefined : rpcUrl,
     rpcUrlVariable: chain.rpcUrlVariable,
-    deploymentDir: folder(chain.viem.id),
+    deploymentDir: folder,
   };
 }

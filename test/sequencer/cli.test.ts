@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { expect } from "chai";
 import { pino } from "pino";
 
+import { futureKey } from "../../off-chain/deploy/deployment-folder.js";
 import { Sequencer } from "../../off-chain/sequencer/index.js";
 import { readKeyFile } from "../../off-chain/wallet/index.js";
 import { accountKey, startMinerNetwork, type MinerNetwork } from "../helpers/miner.js";
@@ -119,7 +120,7 @@ describe("sequencer and wallet commands", function () {
       expect(noRpc.stderr).to.include("set SEPOLIA_RPC_URL");
       const noDeployment = await script("scripts/sequencer.ts", ["--network", "localhost", "--circuit", "b2d4"]);
       expect(noDeployment.code).to.equal(2);
-      expect(noDeployment.stderr).to.include(join("ignition", "deployments", "chain-31337"));
+      expect(noDeployment.stderr).to.include(join("ignition", "deployments", "zkpow-localhost"));
     });
   });
 
@@ -155,9 +156,11 @@ describe("sequencer and wallet commands", function () {
       await mkdir(deployment);
       await writeFile(
         join(deployment, "deployed_addresses.json"),
-        JSON.stringify({ "ZkPowRollupModule#ZkPowRollup": net.fixture.rollup.target }),
+        JSON.stringify({ [futureKey("rollup")]: net.fixture.rollup.target }),
       );
       await copyFile(net.genesisFile, join(deployment, "genesis.json"));
+      // What rollup:deploy publishes beside Ignition's record: where the rollup's history starts.
+      await writeFile(join(deployment, "rollup.json"), JSON.stringify({ deploymentBlock: net.deploymentBlock }));
       const started = new SequencerProcess(
         "from-deployment",
         join(dir, "from-deployment.log"),
