@@ -51,7 +51,7 @@ export async function startMinerNetwork(
   });
   const { port } = await server.listen();
   const url = `http://127.0.0.1:${port}`;
-  const connection = await network.create({ network: "localhost", override: { url } });
+  const connection = await network.create({ network: "localhost", override: { url, chainId } });
   const windowBlocks = options.windowBlocks ?? 30;
   const fixture = await deployTestRollup(connection, {
     chain: { name: "local", chainId, blockTimeSeconds: 1, forkUrlVariable: "" },
