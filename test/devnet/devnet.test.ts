@@ -22,6 +22,17 @@ describe("Devnet (npm start)", function () {
     ]);
     expect(code, `npm start failed:\n${stderr}`).to.equal(0);
     const summary = JSON.parse(stdout) as DevnetSummary;
+    // The figures a person reads in the summary, kept in the test log.
+    console.log(
+      `      [devnet] ${JSON.stringify({
+        chains: summary.chains.map((c) => [
+          c.name,
+          `${c.sequencesVerified}/${c.sequencesPosted}`,
+          c.medianSecondsToVerify,
+        ]),
+        miners: summary.miners.map((m) => [m.name, m.validProofs, m.rewards, m.rewardsDue]),
+      })}`,
+    );
     expect(summary.ok).to.equal(true);
     expect(summary.problems).to.deep.equal([]);
     expect(summary.chains.map((chain) => chain.chainId)).to.deep.equal([1, 56, 137]);
