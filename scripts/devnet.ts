@@ -63,16 +63,17 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     end.abort(signal);
   });
 }
-if (durationMs !== undefined) {
-  setTimeout(() => {
-    end.abort("duration");
-  }, durationMs).unref();
-}
 
 let devnet: Devnet | undefined;
 let exitCode: number;
 try {
   devnet = await Devnet.start(plan, dir, say);
+  // The duration counts from the moment the whole network runs (the start takes half a minute or so).
+  if (durationMs !== undefined) {
+    setTimeout(() => {
+      end.abort("duration");
+    }, durationMs).unref();
+  }
   const started = Date.now();
   const elapsed = () => (Date.now() - started) / 1000;
   let lastProgress = 0;

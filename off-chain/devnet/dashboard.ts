@@ -23,7 +23,7 @@ function describePhase(phase: SequencePhase, head: number, blockTimeSeconds: num
     case "waiting":
       return `waits for sequence ${phase.on}`;
     case "proving":
-      return `being proven (no commit yet; stalled in ${left(phase.deadline)})`;
+      return `being proven: no commit yet (one is due within ${left(phase.deadline)})`;
     case "commit":
       return `round ${phase.round}: commit window (T1) closes in ${left(phase.closesAt)}`;
     case "reveal":
