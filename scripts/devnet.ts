@@ -56,10 +56,13 @@ const say = (line: string) => {
   console.error(line);
 };
 
-// Ctrl-C (or the duration) ends the run; the loop below notices at its next tick.
+// Ctrl-C (or the duration) ends the run; the loop below notices at its next tick, and a second Ctrl-C leaves at
+// once. `on`, not `once`: log-update's cursor handling (signal-exit) re-raises a signal that no other listener is
+// left to handle, which would kill the devnet before it stops its parts and prints the summary.
 const end = new AbortController();
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
+  process.on(signal, () => {
+    if (end.signal.aborted) process.exit(130);
     end.abort(signal);
   });
 }
@@ -95,7 +98,13 @@ try {
   } else {
     console.log(devnet.render(elapsed()));
     console.log("");
-    console.log(summary.ok ? "devnet: every sequence verified in its windows, no miner penalised" : "devnet: PROBLEMS");
+    const verified = summary.chains.reduce((n, chain) => n + chain.sequencesVerified, 0);
+    const posted = summary.chains.reduce((n, chain) => n + chain.sequencesPosted, 0);
+    console.log(
+      summary.ok
+        ? `devnet: ${verified} of ${posted} sequences verified, none stalled past its windows, no miner penalised`
+        : "devnet: PROBLEMS",
+    );
     for (const problem of summary.problems) console.log(`  - ${problem}`);
   }
   exitCode = summary.ok ? 0 : 1;
