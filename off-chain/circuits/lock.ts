@@ -46,7 +46,9 @@ export async function withLock<T>(
   for (;;) {
     const age = await lockAge(lockPath);
     if (age !== undefined && age > stale) {
-      reporter.detail(`taking over lock ${lockPath}, not refreshed for ${Math.round(age / 1000)} s: its holder stopped`);
+      reporter.detail(
+        `taking over lock ${lockPath}, not refreshed for ${Math.round(age / 1000)} s: its holder stopped`,
+      );
     }
     try {
       release = await lockfile.lock(lockPath, {

@@ -34,7 +34,9 @@ class Holder {
         if (released !== null) this.released = Number(released[1]);
       });
       this.child.on("exit", (code, signal) => {
-        reject(new Error(`the lock holder exited (code ${code}, signal ${signal}) before it held the lock:\n${this.output}`));
+        reject(
+          new Error(`the lock holder exited (code ${code}, signal ${signal}) before it held the lock:\n${this.output}`),
+        );
       });
     });
     this.exited = new Promise((resolve) => this.child.on("exit", resolve));
@@ -128,9 +130,9 @@ describe("withLock (the circuit cache's lock, proper-lockfile)", function () {
     await utimes(lockPath, longAgo, longAgo);
     const { lines, reporter } = recorder();
     const started = Date.now();
-    expect(await withLock(lockPath, "building b2d4", reporter, () => Promise.resolve("built"), { staleMs: STALE_MS })).to.equal(
-      "built",
-    );
+    expect(
+      await withLock(lockPath, "building b2d4", reporter, () => Promise.resolve("built"), { staleMs: STALE_MS }),
+    ).to.equal("built");
     expect(Date.now() - started).to.be.below(STALE_MS);
     expect(lines).to.deep.equal([`detail: taking over lock ${lockPath}, not refreshed for 20 s: its holder stopped`]);
   });

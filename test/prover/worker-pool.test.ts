@@ -21,12 +21,7 @@ function isRunning(pid: number): boolean {
 
 /** The one process of a one-process pool, once it runs (a replacement takes a moment to appear). */
 function onlyPid(pool: WorkerPool, not?: number): Promise<number> {
-  return waitFor(
-    "a prover process",
-    () => Promise.resolve(pool.pids.find((pid) => pid !== not)),
-    TIMEOUT_MS,
-    20,
-  );
+  return waitFor("a prover process", () => Promise.resolve(pool.pids.find((pid) => pid !== not)), TIMEOUT_MS, 20);
 }
 
 describe(`WorkerPool (prover processes, ${TEST_CIRCUIT})`, function () {
@@ -90,7 +85,9 @@ describe(`WorkerPool (prover processes, ${TEST_CIRCUIT})`, function () {
       expect(failure)
         .to.be.an("error")
         .with.property("message")
-        .that.matches(new RegExp(`prover processes keep exiting \\(last: process ${last}: code null, signal SIGKILL\\)`));
+        .that.matches(
+          new RegExp(`prover processes keep exiting \\(last: process ${last}: code null, signal SIGKILL\\)`),
+        );
       expect(one.pids).to.deep.equal([]);
     } finally {
       await one.close();
@@ -106,12 +103,10 @@ describe(`WorkerPool (prover processes, ${TEST_CIRCUIT})`, function () {
     });
     const pid = await onlyPid(two);
     const jobs = [1n, 2n].map((amount) =>
-      closing
-        .prove([sign(fixture, 0, { from: 0, to: 1, amount, nonce: 0n })], fixture.genesis, PROVER)
-        .then(
-          () => "proven",
-          (error: unknown) => (error as ProofGenerationError).detail,
-        ),
+      closing.prove([sign(fixture, 0, { from: 0, to: 1, amount, nonce: 0n })], fixture.genesis, PROVER).then(
+        () => "proven",
+        (error: unknown) => (error as ProofGenerationError).detail,
+      ),
     );
     expect(two.queued).to.equal(1);
     await two.close();
