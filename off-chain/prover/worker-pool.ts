@@ -20,11 +20,11 @@ const MAX_CRASHES = 3;
  * tinypool (child_process runtime) spawns, queues and replaces the processes.
  * What this wrapper adds, because tinypool lacks it: an error that says how a
  * process died under its job (tinypool only says "Worker exited
- * unexpectedly"); giving up loudly after MAX_CRASHES deaths in a row (tinypool
- * respawns a crashed process while the previous one had started, and silently
- * stops, leaving queued jobs waiting forever, once one dies while starting);
- * refusing jobs once closed (tinypool would spawn new processes for them);
- * and the busy and queued counts.
+ * unexpectedly"); giving up loudly after MAX_CRASHES deaths in a row
+ * (tinypool respawns a process that dies under every job forever, and once
+ * one has died while starting it respawns none at all, silently, so queued
+ * jobs wait for the next run() to spawn one); refusing jobs once closed
+ * (tinypool would spawn new processes for them); and the busy count.
  */
 export class WorkerPool {
   private readonly pool: Tinypool;
