@@ -37,7 +37,7 @@ export interface BatchProofResult extends BatchProof {
   readonly timings: ProofTimings;
 }
 
-/** Proves batches of the rollup with snarkjs in worker threads; several proofs run at once. */
+/** Proves batches of the rollup with snarkjs in prover processes (WorkerPool); several proofs run at once. */
 export class BatchProver {
   private constructor(
     private readonly crypto: L2Crypto,

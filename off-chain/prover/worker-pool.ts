@@ -1,139 +1,163 @@
-import { fork, type ChildProcess } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 
-type Reply = { id: number; ok: true } & Record<string, unknown>;
-type Failure = { id: number; ok: false; message: string };
+import { Tinypool, type TinypoolWorker } from "tinypool";
 
-interface Pending {
-  readonly job: Record<string, unknown> & { id: number };
-  resolve(reply: Reply): void;
-  reject(error: Error): void;
-}
+/** A prover process's answer to one job (worker.mjs's default export's result). */
+export type Reply = Record<string, unknown>;
 
 const WORKER = fileURLToPath(new URL("./worker.mjs", import.meta.url));
+/** The message tinypool fails a job (or emits on the pool) with when a process exits under it. */
+const EXITED = "Worker exited unexpectedly";
+/** Prover processes that die in a row with no job done between: a broken install, not bad luck. */
+const MAX_CRASHES = 3;
 
 /**
  * A fixed set of prover processes (worker.mjs says why processes), each doing
  * one job at a time; jobs wait in FIFO order for a free one. Several proofs
  * run at once, one per process.
+ *
+ * tinypool (child_process runtime) spawns, queues and replaces the processes.
+ * What this wrapper adds, because tinypool lacks it: an error that says how a
+ * process died under its job (tinypool only says "Worker exited
+ * unexpectedly"); giving up loudly after MAX_CRASHES deaths in a row
+ * (tinypool respawns a process that dies under every job forever, and once
+ * one has died while starting it respawns none at all, silently, so queued
+ * jobs wait for the next run() to spawn one); refusing jobs once closed
+ * (tinypool would spawn new processes for them); and the busy count.
  */
 export class WorkerPool {
-  private readonly idle: ChildProcess[] = [];
-  private readonly queue: Pending[] = [];
-  private readonly running = new Map<number, { worker: ChildProcess; pending: Pending }>();
-  private nextId = 0;
-  private closed = false;
-  /** Prover processes that died in a row with no job done between: a broken install, not bad luck. */
+  private readonly pool: Tinypool;
+  private readonly watched = new WeakSet<TinypoolWorker>();
+  private lastExit = "exit status unknown";
+  private inFlight = 0;
   private crashes = 0;
+  private ending: Promise<void> | undefined;
+  private failure: Error | undefined;
 
   constructor(readonly size: number = availableParallelism()) {
     if (!Number.isInteger(size) || size < 1) {
       throw new RangeError(`a prover pool needs at least one process, got ${size}`);
     }
-    for (let i = 0; i < size; i++) this.idle.push(this.spawn());
+    this.pool = new Tinypool({
+      filename: WORKER,
+      runtime: "child_process",
+      minThreads: size,
+      maxThreads: size,
+      concurrentTasksPerWorker: 1,
+      // No TypeScript loader: worker.mjs is plain JavaScript. tinypool passes
+      // the environment only as given, so hand it the whole of ours.
+      execArgv: [],
+      env: Object.fromEntries(
+        Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+      ),
+      serialization: "advanced",
+    });
+    // A process that died with no job (idle, or while starting) is reported on the pool.
+    this.pool.on("error", (error: unknown) => {
+      if (error instanceof Error && error.message === EXITED) {
+        // After the exit listeners (watch()) have recorded how it died.
+        queueMicrotask(() => {
+          this.crashed();
+        });
+      } else {
+        this.fail(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+    this.watch();
   }
 
   /** Jobs running now. */
   get busy(): number {
-    return this.running.size;
+    return this.inFlight - this.queued;
   }
 
   /** Jobs waiting for a free process. */
   get queued(): number {
-    return this.queue.length;
+    return this.pool.queueSize;
   }
 
-  run(job: Record<string, unknown>): Promise<Reply> {
-    if (this.closed) return Promise.reject(new Error("the prover pool is closed"));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ job: { ...job, id: this.nextId++ }, resolve, reject });
-      this.dispatch();
-    });
+  /** The prover processes' ids (for monitoring; a crashed process's replacement has a new one). */
+  get pids(): number[] {
+    return this.pool.threads.map((worker) => worker.threadId);
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    for (const pending of this.queue.splice(0)) pending.reject(new Error("the prover pool closed"));
-    for (const { pending } of this.running.values()) pending.reject(new Error("the prover pool closed"));
-    const workers = [...this.idle.splice(0), ...[...this.running.values()].map((entry) => entry.worker)];
-    this.running.clear();
-    await Promise.all(
-      workers.map(
-        (worker) =>
-          new Promise<void>((resolve) => {
-            if (worker.exitCode !== null || worker.signalCode !== null) {
-              resolve();
-              return;
-            }
-            worker.once("exit", () => {
-              resolve();
-            });
-            if (worker.connected) worker.disconnect();
-            else worker.kill();
-          }),
-      ),
-    );
-  }
-
-  private spawn(): ChildProcess {
-    // No execArgv: worker.mjs is plain JavaScript and needs no TypeScript loader.
-    const worker = fork(WORKER, [], {
-      execArgv: [],
-      serialization: "advanced",
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
-    worker.on("message", (reply: Reply | Failure) => {
-      const entry = this.running.get(reply.id);
-      if (entry === undefined) return;
-      this.running.delete(reply.id);
+  async run(job: Record<string, unknown>): Promise<Reply> {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.ending !== undefined) throw new Error("the prover pool is closed");
+    this.inFlight += 1;
+    try {
+      const reply = this.pool.run(job);
+      // tinypool may have spawned a process for this job.
+      this.watch();
+      const result = (await reply) as Reply;
       this.crashes = 0;
-      this.idle.push(worker);
-      if (reply.ok) entry.pending.resolve(reply);
-      else entry.pending.reject(new Error(reply.message));
-      this.dispatch();
-    });
-    worker.on("exit", (code, signal) => {
-      if (this.closed) return;
-      // A crashed prover fails its job and is replaced, so the pool keeps its size.
-      const index = this.idle.indexOf(worker);
-      if (index >= 0) this.idle.splice(index, 1);
-      for (const [id, entry] of this.running) {
-        if (entry.worker !== worker) continue;
-        this.running.delete(id);
-        entry.pending.reject(new Error(`the prover process exited (code ${code}, signal ${signal}) during the job`));
-      }
-      this.crashes += 1;
-      if (this.crashes >= 3) {
-        this.fail(
-          new Error(`prover processes keep exiting (last: code ${code}, signal ${signal}); see their output above`),
-        );
-        return;
-      }
-      this.idle.push(this.spawn());
-      this.dispatch();
-    });
-    return worker;
+      return result;
+    } catch (error) {
+      throw this.explain(error);
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+
+  /** Ends the processes; jobs running or waiting fail. */
+  close(): Promise<void> {
+    this.ending ??= this.pool.destroy();
+    return this.ending;
+  }
+
+  /** The error a job's caller sees, for a job that failed in any way. */
+  private explain(error: unknown): Error {
+    if (this.failure !== undefined) return this.failure;
+    if (this.ending !== undefined) return new Error("the prover pool closed");
+    if (error instanceof Error && error.message === EXITED) {
+      this.crashed();
+      return new Error(`the prover process exited (${this.lastExit}) during the job`);
+    }
+    // The job itself failed (worker.mjs threw): the process works. tinypool
+    // hands over the thrown error as a plain object.
+    this.crashes = 0;
+    if (error instanceof Error) return error;
+    const message = typeof error === "object" && error !== null && "message" in error ? error.message : error;
+    return new Error(String(message));
+  }
+
+  private crashed(): void {
+    if (this.ending !== undefined) return;
+    this.crashes += 1;
+    if (this.crashes >= MAX_CRASHES) {
+      this.fail(new Error(`prover processes keep exiting (last: ${this.lastExit}); see their output above`));
+      return;
+    }
+    // tinypool has already spawned a replacement, unless the process died while starting.
+    this.watch();
+    if (this.pool.threads.length < this.size) {
+      this.pool.recycleWorkers().then(
+        () => {
+          this.watch();
+        },
+        (error: unknown) => {
+          this.fail(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    }
   }
 
   private fail(error: Error): void {
-    this.closed = true;
-    for (const pending of this.queue.splice(0)) pending.reject(error);
-    for (const { worker, pending } of this.running.values()) {
-      pending.reject(error);
-      worker.kill();
-    }
-    this.running.clear();
-    for (const worker of this.idle.splice(0)) worker.kill();
+    if (this.ending !== undefined) return;
+    this.failure = error;
+    // Jobs running or waiting fail with `error` (explain()).
+    void this.close();
   }
 
-  private dispatch(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
-      const worker = this.idle.pop();
-      const pending = this.queue.shift();
-      if (worker === undefined || pending === undefined) return;
-      this.running.set(pending.job.id, { worker, pending });
-      worker.send(pending.job);
+  /** Records how each process exits, for the error of the job it ran. */
+  private watch(): void {
+    for (const worker of this.pool.threads) {
+      if (this.watched.has(worker)) continue;
+      this.watched.add(worker);
+      worker.once("exit", (code: number | null, signal: NodeJS.Signals | null) => {
+        this.lastExit = `process ${worker.threadId}: code ${code}, signal ${signal}`;
+      });
     }
   }
 }

@@ -1,5 +1,7 @@
 // A prover process: computes witnesses and Groth16 proofs with snarkjs, and
-// verifies proofs, one job at a time, for the pool in worker-pool.ts.
+// verifies proofs, one job at a time, for the pool in worker-pool.ts
+// (tinypool's child_process runtime imports this module and calls its default
+// export with each job).
 //
 // A process, not a worker thread: snarkjs's ffjavascript loads `web-worker`,
 // which takes any non-main thread for one of its own workers and fails at load
@@ -14,18 +16,12 @@ import * as snarkjs from "snarkjs";
 if (process.send === undefined) {
   throw new Error("off-chain/prover/worker.mjs runs only as a child process of the prover pool");
 }
-const send = process.send.bind(process);
-
-process.on("message", (job) => {
-  run(job).then(
-    (result) => send({ id: job.id, ok: true, ...result }),
-    (error) => send({ id: job.id, ok: false, message: error instanceof Error ? error.message : String(error) }),
-  );
-});
-// The pool closing the channel is the signal to go (snarkjs's own threads would keep the process alive).
+// The parent going away (closed, or crashed without terminating us) closes the
+// channel: exit then, since snarkjs's own threads would keep this process alive.
 process.on("disconnect", () => process.exit(0));
 
-async function run(job) {
+/** One job: `{ kind: "prove", ... }` or `{ kind: "verify", ... }`; a thrown error fails only that job. */
+export default async function run(job) {
   if (job.kind === "prove") {
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
