@@ -7,6 +7,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { getCircuitConfig } from "../../off-chain/circuits/configurations.js";
 import { assertVerifierHoldsKey, verificationKeyOf } from "../../off-chain/circuits/verifier-check.js";
+import { releaseSnarkjsWorkers } from "../../off-chain/circuits/workers.js";
 import { checkDeployTarget } from "../../off-chain/deploy/check-chain.js";
 import { deployRollup, developmentVerifierName, rollupConfigValues } from "../../off-chain/deploy/deploy-rollup.js";
 import {
@@ -130,8 +131,15 @@ export default async function deployTask(args: DeployTaskArguments, hre: Hardhat
 
     await hre.tasks.getTask("build").run({ quiet: true, noTests: true, defaultBuildProfile: DEPLOY_BUILD_PROFILE });
     // The zkey's key must be in the verifier: checked on the artifact before anything is sent, and on the chain after.
-    const key =
-      args.zkey === "" ? undefined : { verificationKey: await verificationKeyOf(args.zkey), name: `zkey ${args.zkey}` };
+    let key: { verificationKey: Awaited<ReturnType<typeof verificationKeyOf>>; name: string } | undefined;
+    if (args.zkey !== "") {
+      try {
+        key = { verificationKey: await verificationKeyOf(args.zkey), name: `zkey ${args.zkey}` };
+      } finally {
+        // Reading the key builds snarkjs's curve, whose worker threads would keep the process alive after the task.
+        await releaseSnarkjsWorkers();
+      }
+    }
     if (key !== undefined) {
       const { deployedBytecode } = await hre.artifacts.readArtifact(verifier);
       await assertVerifierHoldsKey(

@@ -44,9 +44,12 @@ export interface LocalNode {
  */
 export async function startNode(network: string, host = "127.0.0.1"): Promise<LocalNode> {
   const port = await freePort();
+  // Its own process group: npx runs the node as a grandchild, which a signal to npx alone would leave running
+  // (holding this process's pipes open, so that the test run never exits).
   const child = spawn("npx", ["hardhat", "node", "--network", network, "--hostname", host, "--port", String(port)], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   });
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -73,9 +76,10 @@ export async function startNode(network: string, host = "127.0.0.1"): Promise<Lo
     url,
     process: child,
     async stop() {
-      if (child.exitCode !== null) return;
-      child.kill("SIGTERM");
-      await once(child, "exit");
+      if (child.exitCode !== null || child.pid === undefined) return;
+      const exited = once(child, "exit");
+      process.kill(-child.pid, "SIGTERM");
+      await exited;
     },
   };
 }
