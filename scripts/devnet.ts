@@ -17,12 +17,12 @@ import parseDuration from "parse-duration";
 
 import { Devnet, DevnetError } from "../off-chain/devnet/devnet.js";
 import { DEFAULT_PLAN } from "../off-chain/devnet/plan.js";
+import { commandLine, type CommandLine } from "../off-chain/service/command-line.js";
 
-function usage(message: string): never {
-  console.error(`devnet: ${message}`);
-  console.error("usage: npm start -- [--duration 3m] [--json] [--transfer-interval 20s] [--keep]");
-  process.exit(2);
-}
+const cli: CommandLine = commandLine(
+  "devnet",
+  "usage: npm start -- [--duration 3m] [--json] [--transfer-interval 20s] [--keep]",
+);
 
 let values;
 try {
@@ -35,13 +35,13 @@ try {
     },
   }));
 } catch (error) {
-  usage(error instanceof Error ? error.message : String(error));
+  cli.usage(error instanceof Error ? error.message : String(error));
 }
 
 function milliseconds(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const value = parseDuration(text) ?? Number.NaN;
-  if (!(value > 0)) usage(`--${flag} must be a duration such as 90s or 3m, got "${text}"`);
+  if (!(value > 0)) cli.usage(`--${flag} must be a duration such as 90s or 3m, got "${text}"`);
   return value;
 }
 

@@ -9,24 +9,17 @@
 import { parseArgs } from "node:util";
 
 import { loadMinerKey, MinerConfigError, readMinerConfig } from "../off-chain/miner/config.js";
+import { commandLine, type CommandLine } from "../off-chain/service/command-line.js";
 import { createLogger } from "../off-chain/service/logger.js";
 import { MinerMetrics, startMetricsServer } from "../off-chain/miner/metrics.js";
 import { Miner } from "../off-chain/miner/miner.js";
 import { StatusView } from "../off-chain/miner/status-view.js";
 
-function usage(message: string): never {
-  console.error(`miner: ${message}`);
-  console.error("usage: npm run miner -- --config miner.json [--data-dir DIR] [--database-url URL] [--threads N]");
-  console.error("       [--metrics-port PORT] [--log-file FILE] [--log-level LEVEL] [--no-status]");
-  process.exit(2);
-}
-
-function integer(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 0) usage(`${flag} must be a whole number, got "${value}"`);
-  return number;
-}
+const cli: CommandLine = commandLine(
+  "miner",
+  "usage: npm run miner -- --config miner.json [--data-dir DIR] [--database-url URL] [--threads N]\n" +
+    "       [--metrics-port PORT] [--log-file FILE] [--log-level LEVEL] [--no-status]",
+);
 
 let values;
 try {
@@ -44,12 +37,12 @@ try {
     },
   }));
 } catch (error) {
-  usage(error instanceof Error ? error.message : String(error));
+  cli.usage(error instanceof Error ? error.message : String(error));
 }
 if (values["private-key"] !== undefined) {
-  usage("the key is never a flag (shell histories keep it): set MINER_PRIVATE_KEY or MINER_KEYSTORE");
+  cli.usage("the key is never a flag (shell histories keep it): set MINER_PRIVATE_KEY or MINER_KEYSTORE");
 }
-const configFile = values.config ?? usage("--config <file> is required");
+const configFile = values.config ?? cli.usage("--config <file> is required");
 
 // In a terminal the status view owns stdout: log lines go to a file (default) so they do not tear its frames.
 const interactive = process.stdout.isTTY && !values["no-status"];
@@ -60,8 +53,8 @@ try {
   const config = await readMinerConfig(configFile, {
     dataDir: values["data-dir"],
     databaseUrl: values["database-url"],
-    proverThreads: integer(values.threads, "--threads"),
-    metricsPort: integer(values["metrics-port"], "--metrics-port"),
+    proverThreads: cli.integer(values.threads, "--threads"),
+    metricsPort: cli.integer(values["metrics-port"], "--metrics-port"),
   });
   const key = await loadMinerKey();
   const metrics = new MinerMetrics();

@@ -21,6 +21,7 @@ import {
   type SequencerConfig,
 } from "../off-chain/sequencer/index.js";
 import { networkSettings } from "../off-chain/sequencer/network.js";
+import { commandLine, type CommandLine } from "../off-chain/service/command-line.js";
 
 const USAGE = `usage: npm run sequencer -- [--config FILE] [--network NAME] [--deployment DIR] [--rpc-url URL] [--rollup ADDRESS]
        [--genesis FILE] [--circuit NAME] [--chain-id N] [--deployment-block N] [--data-dir DIR] [--database-url URL]
@@ -28,18 +29,7 @@ const USAGE = `usage: npm run sequencer -- [--config FILE] [--network NAME] [--d
        [--log-file FILE] [--log-level LEVEL]
 The key comes from SEQUENCER_PRIVATE_KEY, never from a flag.`;
 
-function usage(message: string): never {
-  console.error(`sequencer: ${message}`);
-  console.error(USAGE);
-  process.exit(2);
-}
-
-function integer(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 0) usage(`${flag} must be a whole number, got "${value}"`);
-  return number;
-}
+const cli: CommandLine = commandLine("sequencer", USAGE);
 
 let values;
 try {
@@ -68,14 +58,14 @@ try {
     },
   }));
 } catch (error) {
-  usage(error instanceof Error ? error.message : String(error));
+  cli.usage(error instanceof Error ? error.message : String(error));
 }
 if (values.help) {
   console.log(USAGE);
   process.exit(0);
 }
 if (values["private-key"] !== undefined) {
-  usage("the key is never a flag (shell histories keep it): set SEQUENCER_PRIVATE_KEY");
+  cli.usage("the key is never a flag (shell histories keep it): set SEQUENCER_PRIVATE_KEY");
 }
 
 let log;
@@ -86,7 +76,7 @@ try {
     ...(values["log-file"] !== undefined ? { destination: values["log-file"] } : {}),
   });
 } catch (error) {
-  usage(error instanceof Error ? error.message : String(error));
+  cli.usage(error instanceof Error ? error.message : String(error));
 }
 
 try {
@@ -117,15 +107,15 @@ try {
     rollup: values.rollup ?? deployment?.rollup,
     genesis: path(values.genesis) ?? deployment?.genesis,
     circuit: values.circuit,
-    chainId: integer(values["chain-id"], "--chain-id") ?? network?.chainId,
-    deploymentBlock: integer(values["deployment-block"], "--deployment-block") ?? deployment?.deploymentBlock,
+    chainId: cli.integer(values["chain-id"], "--chain-id") ?? network?.chainId,
+    deploymentBlock: cli.integer(values["deployment-block"], "--deployment-block") ?? deployment?.deploymentBlock,
     dataDir: path(values["data-dir"]),
     databaseUrl: values["database-url"] ?? process.env.DATABASE_URL,
     host: values.host,
-    port: integer(values.port, "--port"),
-    batchTimeoutMs: integer(values["batch-timeout-ms"], "--batch-timeout-ms"),
-    sequenceTimeoutMs: integer(values["sequence-timeout-ms"], "--sequence-timeout-ms"),
-    confirmations: integer(values.confirmations, "--confirmations"),
+    port: cli.integer(values.port, "--port"),
+    batchTimeoutMs: cli.integer(values["batch-timeout-ms"], "--batch-timeout-ms"),
+    sequenceTimeoutMs: cli.integer(values["sequence-timeout-ms"], "--sequence-timeout-ms"),
+    confirmations: cli.integer(values.confirmations, "--confirmations"),
   };
   const config: SequencerConfig =
     values.config !== undefined
