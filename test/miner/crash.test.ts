@@ -1,14 +1,13 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 import { expect } from "chai";
 
-import { REPO_ROOT } from "../../off-chain/circuits/index.js";
 import { openDatabase } from "../../off-chain/miner/db/index.js";
 import { testCircuit } from "../helpers/circuit.js";
 import { accountKey, minerConfig, startMinerNetwork, waitFor, type MinerNetwork } from "../helpers/miner.js";
 import { CommitStatus, planSequences, type PlannedSequence } from "../helpers/rollup.js";
+import { ServiceProcess } from "../helpers/service-process.js";
 
 /** One JSON line of the miner's log (pino), with the fields these tests read. */
 interface LogLine {
@@ -25,93 +24,16 @@ interface LogLine {
 }
 
 /** A miner run as a person runs it: `node --import tsx scripts/miner.ts`, its own process, logging to a file. */
-class MinerProcess {
-  readonly child: ChildProcess;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  readonly spawnedAt = Date.now();
-  exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  private output = "";
-
-  constructor(
-    readonly name: string,
-    readonly logFile: string,
-    configFile: string,
-    privateKey: string,
-  ) {
-    const env: NodeJS.ProcessEnv = { ...process.env, MINER_PRIVATE_KEY: privateKey };
-    delete env.DATABASE_URL;
-    delete env.MINER_KEYSTORE;
-    this.child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        "scripts/miner.ts",
-        "--config",
-        configFile,
-        "--no-status",
-        "--log-file",
-        logFile,
-        "--metrics-port",
-        "0",
-      ],
-      { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] },
+class MinerProcess extends ServiceProcess<LogLine> {
+  constructor(name: string, logFile: string, configFile: string, privateKey: string) {
+    super(
+      name,
+      logFile,
+      "scripts/miner.ts",
+      ["--config", configFile, "--no-status", "--log-file", logFile, "--metrics-port", "0"],
+      { MINER_PRIVATE_KEY: privateKey },
+      ["DATABASE_URL", "MINER_KEYSTORE"],
     );
-    this.child.stdout?.setEncoding("utf8").on("data", (text: string) => (this.output += text));
-    this.child.stderr?.setEncoding("utf8").on("data", (text: string) => (this.output += text));
-    this.exited = new Promise((resolve) => {
-      this.child.on("exit", (code, signal) => {
-        this.exit = { code, signal };
-        resolve(this.exit);
-      });
-    });
-  }
-
-  async lines(): Promise<LogLine[]> {
-    let text: string;
-    try {
-      text = await readFile(this.logFile, "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-      throw error;
-    }
-    // A line being written when read (or cut by the kill) is not JSON yet: skipped.
-    return text.split("\n").flatMap((line) => {
-      try {
-        return [JSON.parse(line) as LogLine];
-      } catch {
-        return [];
-      }
-    });
-  }
-
-  /** The first log line that matches; fails at once if the process ended, with what it printed. */
-  async waitForLine(what: string, match: (line: LogLine) => boolean, timeoutMs = 120_000): Promise<LogLine> {
-    return waitFor(
-      `${this.name}: ${what}`,
-      async () => {
-        const line = (await this.lines()).find(match);
-        if (line === undefined && this.exit !== undefined) {
-          throw new Error(`${this.name} exited (${JSON.stringify(this.exit)}) before ${what}:\n${await this.tail()}`);
-        }
-        return line;
-      },
-      timeoutMs,
-      10,
-    );
-  }
-
-  /** kill -9; resolves once the process is gone, with the time of the kill. */
-  async kill(): Promise<number> {
-    const at = Date.now();
-    this.child.kill("SIGKILL");
-    await this.exited;
-    return at;
-  }
-
-  async tail(): Promise<string> {
-    const lines = (await this.lines()).slice(-15).map((line) => JSON.stringify(line));
-    return [`output: ${this.output}`, ...lines].join("\n");
   }
 }
 
