@@ -59,7 +59,24 @@ const configSchema = z
      * sends at connect; the schema must exist).
      */
     databaseUrl: z.string().optional(),
-    proverThreads: z.number().int().min(1).default(1),
+    /** Local prover processes (one proof each at a time); 0 proves only on remote provers (needs proverHub). */
+    proverThreads: z.number().int().min(0).default(1),
+    /**
+     * Remote prover machines (`npm run prover`) dial in here (docs/provers.md); omitted: local processes only.
+     * They authenticate with ZKPOW_PROVER_SECRET, which is never in this file.
+     */
+    proverHub: z
+      .object({
+        /** host:port to listen on. */
+        listen: z.string().min(1).default("0.0.0.0:50051"),
+        /** PEM certificate chain and key (paths relative to the config file): provers then connect with TLS. */
+        tlsCert: z.string().min(1).optional(),
+        tlsKey: z.string().min(1).optional(),
+        /** A task not proven in this long goes to another prover. */
+        taskDeadlineSeconds: z.number().int().min(10).default(1800),
+      })
+      .strict()
+      .optional(),
     /** Prometheus metrics on this port (127.0.0.1); 0 picks a free one; omitted: no metrics server. */
     metricsPort: z.number().int().min(0).max(65535).optional(),
     chains: z.array(chainSchema).min(1),
@@ -67,7 +84,12 @@ const configSchema = z
   .strict();
 
 export type ChainConfig = z.infer<typeof chainSchema>;
-export type MinerConfig = z.infer<typeof configSchema> & { readonly source: string };
+type ParsedConfig = z.infer<typeof configSchema>;
+export type ProverHubConfig = NonNullable<ParsedConfig["proverHub"]> & { readonly secret: string };
+export type MinerConfig = Omit<ParsedConfig, "proverHub"> & {
+  readonly proverHub?: ProverHubConfig;
+  readonly source: string;
+};
 
 /** Overrides from the command line (flags win over the file). */
 export interface MinerFlags {
@@ -113,8 +135,31 @@ export function parseMinerConfig(text: string, source: string, flags: MinerFlags
       `database URL must start with postgres:// or postgresql:// (from ${env.DATABASE_URL !== undefined ? "DATABASE_URL" : source})`,
     );
   }
+  const hub = config.proverHub;
+  if (config.proverThreads === 0 && hub === undefined) {
+    throw new MinerConfigError(`${source}: proverThreads is 0 and there is no proverHub: nothing would prove`);
+  }
+  let proverHub: ProverHubConfig | undefined;
+  if (hub !== undefined) {
+    const secret = env.ZKPOW_PROVER_SECRET;
+    if (secret === undefined || secret.length < 16) {
+      throw new MinerConfigError(
+        `${source}: proverHub needs ZKPOW_PROVER_SECRET (at least 16 characters) in the environment, the secret its provers present`,
+      );
+    }
+    if ((hub.tlsCert === undefined) !== (hub.tlsKey === undefined)) {
+      throw new MinerConfigError(`${source}: proverHub: tlsCert and tlsKey go together`);
+    }
+    proverHub = {
+      ...hub,
+      secret,
+      ...(hub.tlsCert === undefined ? {} : { tlsCert: resolve(base, hub.tlsCert) }),
+      ...(hub.tlsKey === undefined ? {} : { tlsKey: resolve(base, hub.tlsKey) }),
+    };
+  }
   return {
     ...config,
+    proverHub,
     databaseUrl,
     dataDir: resolve(base, config.dataDir),
     ...(config.zkey === undefined ? {} : { zkey: resolve(base, config.zkey) }),

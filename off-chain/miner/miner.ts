@@ -1,19 +1,23 @@
 import { type HDNodeWallet, type Wallet } from "ethers";
 import type { Logger } from "pino";
 
-import {
-  ensureCircuit,
-  ensureCompiled,
-  getCircuitConfig,
-  releaseSnarkjsWorkers,
-  type CircuitArtifacts,
-  type CircuitConfig,
-} from "../circuits/index.js";
-import { assertZkeyFitsCircuit, verificationKeyOf, ZkeyError } from "../circuits/verifier-check.js";
+import { readFile } from "node:fs/promises";
+
+import { getCircuitConfig, releaseSnarkjsWorkers, type CircuitArtifacts } from "../circuits/index.js";
+import { loadProvingKey, type ProvingKey } from "../circuits/proving-key.js";
+import { ZkeyError } from "../circuits/verifier-check.js";
 import { genesisState, loadL2Crypto, readGenesis, type Genesis, type L2Crypto } from "../l2/index.js";
-import { BatchProver, WorkerPool } from "../prover/index.js";
+import {
+  BatchProver,
+  LocalBackend,
+  ProofScheduler,
+  verifyProof,
+  WorkerPool,
+  type ProofBackend,
+} from "../prover/index.js";
+import { ProverHub } from "../prover/remote/hub.js";
 import { describeError, retryTransient, sleep, type ChainContext, type ChainHealth } from "./chain.js";
-import { MinerConfigError, type ChainConfig, type MinerConfig } from "./config.js";
+import { MinerConfigError, type ChainConfig, type MinerConfig, type ProverHubConfig } from "./config.js";
 import { openDatabase, type MinerStore, type TxKind } from "./db/index.js";
 import { claimantId } from "./db/tasks.js";
 import { ChainFollower, FollowerConfigError } from "./follower.js";
@@ -41,24 +45,78 @@ export interface MinerOptions {
   readonly circuit?: CircuitArtifacts;
 }
 
-/** What the miner proves with: the circuit's witness generator and a zkey with its verification key. */
-interface ProvingKey {
-  readonly wasmPath: string;
-  readonly zkeyPath: string;
-  readonly verificationKey: CircuitArtifacts["verificationKey"];
-}
-
-/** The proving key of a ceremony's zkey: checked against the circuit's shape, its verification key read from it. */
-async function zkeyProvingKey(zkeyPath: string, circuit: CircuitConfig, source: string): Promise<ProvingKey> {
-  const compiled = await ensureCompiled(circuit.name);
+/** A ceremony's zkey (or the cached development key) as the miner proves with it; a misfit is a config error. */
+async function minerProvingKey(config: MinerConfig): Promise<ProvingKey> {
   try {
-    await assertZkeyFitsCircuit(zkeyPath, compiled.r1cs, circuit.name);
-    const verificationKey = await verificationKeyOf(zkeyPath);
-    return { wasmPath: compiled.wasmPath, zkeyPath, verificationKey };
+    return await loadProvingKey(getCircuitConfig(config.circuit), config.zkey);
   } catch (error) {
-    if (error instanceof ZkeyError) throw new MinerConfigError(`${source}: zkey: ${error.message}`);
+    if (error instanceof ZkeyError) throw new MinerConfigError(`${config.source}: zkey: ${error.message}`);
     throw error;
   }
+}
+
+/** Where proofs run: the local prover processes and the remote provers' hub, under one scheduler. */
+interface Proving {
+  readonly scheduler: ProofScheduler;
+  /** The process that checks every proof (the local pool when there is no hub). */
+  readonly verifier: WorkerPool;
+  readonly hub: ProverHub | undefined;
+  readonly threads: number;
+  close(): Promise<void>;
+}
+
+async function startProving(config: MinerConfig, key: ProvingKey, log: Logger): Promise<Proving> {
+  const pool = config.proverThreads > 0 ? new WorkerPool(config.proverThreads) : undefined;
+  // With remote provers, verification gets a process of its own: a returned proof must not wait behind a local one.
+  const verifier = pool !== undefined && config.proverHub === undefined ? pool : new WorkerPool(1);
+  const backends: ProofBackend[] = [];
+  if (pool !== undefined) {
+    backends.push(new LocalBackend(pool, { circuits: [{ ...key, zkeySha256: key.zkeySha256 }] }));
+  }
+  let hub: ProverHub | undefined;
+  try {
+    if (config.proverHub !== undefined) {
+      hub = await ProverHub.start({
+        ...(await hubOptions(config.proverHub)),
+        circuits: [{ name: config.circuit, zkeySha256: key.zkeySha256 }],
+        verify: (_zkey, proof) => verifyProof(verifier, key.verificationKey, proof),
+        log: log.child({ module: "prover-hub" }),
+      });
+      backends.push(hub);
+    }
+  } catch (error) {
+    await Promise.all([pool?.close(), verifier.close()]);
+    throw error;
+  }
+  const scheduler = new ProofScheduler(backends);
+  return {
+    scheduler,
+    verifier,
+    hub,
+    threads: config.proverThreads,
+    async close() {
+      await scheduler.close();
+      if (verifier !== pool) await verifier.close();
+    },
+  };
+}
+
+async function hubOptions(hub: ProverHubConfig) {
+  const read = async (path: string, what: string) => {
+    try {
+      return await readFile(path);
+    } catch (error) {
+      throw new MinerConfigError(`proverHub: cannot read the TLS ${what} ${path}: ${(error as Error).message}`);
+    }
+  };
+  return {
+    listen: hub.listen,
+    secret: hub.secret,
+    taskDeadlineMs: hub.taskDeadlineSeconds * 1000,
+    ...(hub.tlsCert !== undefined && hub.tlsKey !== undefined
+      ? { tls: { cert: await read(hub.tlsCert, "certificate"), key: await read(hub.tlsKey, "key") } }
+      : {}),
+  };
 }
 
 /** One base chain's part of the miner: its follower, replay, transaction manager and the three modules. */
@@ -102,7 +160,7 @@ export class Miner {
   private constructor(
     readonly address: string,
     private readonly store: MinerStore,
-    private readonly pool: WorkerPool,
+    private readonly proving: Proving,
     private readonly provers: readonly BatchProver[],
     private readonly chains: readonly ChainRunner[],
     private readonly generator: ProofGenerator,
@@ -130,8 +188,8 @@ export class Miner {
     let built: ProvingKey | undefined;
     const loadCircuit = async (): Promise<ProvingKey> => {
       if (built !== undefined) return built;
-      if (config.zkey !== undefined) return (built = await zkeyProvingKey(config.zkey, circuitConfig, config.source));
-      return (built = options.circuit ?? (await ensureCircuit(config.circuit)));
+      return (built =
+        config.zkey === undefined && options.circuit !== undefined ? options.circuit : await minerProvingKey(config));
     };
     const checked = [];
     try {
@@ -163,10 +221,16 @@ export class Miner {
       config.databaseUrl !== undefined ? { url: config.databaseUrl } : { dataDir: config.dataDir },
     );
     log.info({ database: store.where, backend: store.backend, miner }, "database open");
-    const pool = new WorkerPool(config.proverThreads);
+    let proving: Proving;
+    try {
+      proving = await startProving(config, await loadCircuit(), log);
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
     metrics.proverThreads.set(config.proverThreads);
     const runners: ChainRunner[] = [];
-    const proving = new Map<bigint, ChainProving>();
+    const byChain = new Map<bigint, ChainProving>();
     const provers: BatchProver[] = [];
     try {
       for (const { chain, provider, genesis, rollup, rollupConfig, circuit } of checked) {
@@ -213,14 +277,16 @@ export class Miner {
           circuit: {
             wasmPath: circuit.wasmPath,
             zkeyPath: circuit.zkeyPath,
+            zkeySha256: circuit.zkeySha256,
             verificationKey: circuit.verificationKey,
             batchSize: circuitConfig.batchSize,
           },
           chainId: genesis.chainId,
-          pool,
+          scheduler: proving.scheduler,
+          verifier: proving.verifier,
         });
         provers.push(prover);
-        proving.set(chainId, { chain: context, replay, prover });
+        byChain.set(chainId, { chain: context, replay, prover });
         runners.push({
           context,
           health,
@@ -234,22 +300,31 @@ export class Miner {
         });
       }
     } catch (error) {
-      await pool.close();
+      await proving.close();
       await store.close();
       throw error;
     }
+    const zkeySha256 = (await loadCircuit()).zkeySha256;
     const generator = new ProofGenerator(
-      proving,
+      byChain,
       store.db,
-      { miner, claimant: claimantId(), threads: config.proverThreads },
+      { miner, claimant: claimantId(), capacity: () => proving.scheduler.capacity(zkeySha256) },
       log.child({ module: "proof-generator" }),
       metrics,
     );
-    const instance = new Miner(miner, store, pool, provers, runners, generator, metrics, log);
+    const instance = new Miner(miner, store, proving, provers, runners, generator, metrics, log);
     await instance.resume();
     instance.run(Math.min(...runners.map((r) => r.pollIntervalMs)));
-    log.info({ chains: runners.map((r) => r.context.name), threads: config.proverThreads }, "miner started");
+    log.info(
+      { chains: runners.map((r) => r.context.name), threads: config.proverThreads, proverHubPort: proving.hub?.port },
+      "miner started",
+    );
     return instance;
+  }
+
+  /** The port remote provers dial (undefined without a proverHub). */
+  get proverHubPort(): number | undefined {
+    return this.proving.hub?.port;
   }
 
   /** What was in flight when the miner last stopped: proof tasks, transactions, commits. */
@@ -315,7 +390,7 @@ export class Miner {
       try {
         await this.generator.plan();
         await this.generator.fill();
-        this.metrics.proverBusy.set(this.pool.busy);
+        this.metrics.proverBusy.set(this.proving.scheduler.busy);
       } catch (error) {
         // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may abort during the await
         if (signal.aborted) return;
@@ -338,7 +413,7 @@ export class Miner {
       this.generator.stopping = true;
       await Promise.allSettled(this.loops);
       await Promise.all(this.provers.map((prover) => prover.close()));
-      await this.pool.close();
+      await this.proving.close();
       await this.generator.idle();
       await releaseSnarkjsWorkers();
       await this.store.close();
@@ -357,7 +432,12 @@ export class Miner {
       miner: this.address,
       startedAt: this.startedAt,
       chains,
-      provers: { threads: this.pool.size, busy: this.pool.busy, queued: this.pool.queued },
+      provers: {
+        threads: this.proving.threads,
+        remote: this.proving.hub?.provers() ?? [],
+        busy: this.proving.scheduler.busy,
+        queued: this.proving.scheduler.queued,
+      },
     };
   }
 }

@@ -44,7 +44,12 @@ export class ProofGenerator {
   constructor(
     private readonly chains: ReadonlyMap<bigint, ChainProving>,
     private readonly db: Kysely<MinerDatabase>,
-    private readonly options: { readonly miner: string; readonly claimant: string; readonly threads: number },
+    private readonly options: {
+      readonly miner: string;
+      readonly claimant: string;
+      /** Batch proofs that could start now (free local and remote slots, less proofs waiting for one). */
+      readonly capacity: () => number;
+    },
     private readonly log: Logger,
     private readonly metrics: MinerMetrics,
   ) {}
@@ -132,11 +137,15 @@ export class ProofGenerator {
     await this.updateGauges();
   }
 
-  /** Starts batch tasks while prover threads are free; returns without waiting for them. */
+  /** Starts batch tasks while provers (local or remote) have free slots; returns without waiting for them. */
   async fill(): Promise<void> {
-    while (this.inFlight < this.options.threads) {
+    // Claims go one at a time and a proof enters the scheduler's queue only once its witness is built, so the
+    // claims since the last look at the capacity are counted here.
+    let started = 0;
+    while (this.options.capacity() - started > 0) {
       const task = await this.claim();
       if (task === undefined) return;
+      started += 1;
       this.inFlight += 1;
       const running = this.runBatchTask(task).finally(() => {
         this.inFlight -= 1;
@@ -192,7 +201,13 @@ export class ProofGenerator {
       }
       const mine = transfers[task.batch_index];
       if (mine === undefined) throw new Error(`batch ${where.batch} has no stored data`);
-      const result = await prover.prove(mine, state, this.options.miner);
+      const result = await prover.prove(
+        mine,
+        state,
+        this.options.miner,
+        task.sequence,
+        `${chain.name} sequence ${task.sequence} batch ${where.batch}`,
+      );
       if (!(await prover.verify(result))) throw new Error("the proof does not verify off-chain");
       this.metrics.proofSeconds.observe({ chain: chain.name, kind: "batch" }, result.timings.proveSeconds);
       const stored = await this.db.transaction().execute(async (trx) => {

@@ -37,8 +37,10 @@ export function renderStatus(status: MinerStatus, now: Date): string {
   const lines = [`zkpow miner ${status.miner}  up ${formatDuration(now.getTime() - status.startedAt.getTime())}`];
   if (status.chains.length === 0) lines.push("no chains configured");
   for (const chain of status.chains) lines.push(...renderChain(chain));
-  const { threads, busy, queued } = status.provers;
-  lines.push(row("provers", `${busy}/${threads} threads busy, ${plural(queued, "task")} queued`, ""));
+  const { threads, remote, busy, queued } = status.provers;
+  const slots = threads + remote.reduce((sum, prover) => sum + prover.slots, 0);
+  const machines = remote.length > 0 ? ` (${threads} local, ${plural(remote.length, "remote prover")})` : "";
+  lines.push(row("provers", `${busy}/${slots} slots busy${machines}, ${plural(queued, "task")} queued`, ""));
   return lines.join("\n");
 }
 
@@ -129,7 +131,14 @@ function plainLines(status: MinerStatus): PlainLine[] {
     const heads = logfmt({ head: chain.headBlock, confirmed: chain.confirmedBlock });
     return { id: where, change: steady, text: `status ${where} ${heads} ${steady}` };
   });
-  const provers = logfmt({ ...status.provers });
+  const { threads, remote, busy, queued } = status.provers;
+  const provers = logfmt({
+    threads,
+    remoteProvers: remote.length,
+    remoteSlots: remote.reduce((sum, prover) => sum + prover.slots, 0),
+    busy,
+    queued,
+  });
   lines.push({ id: "provers", change: provers, text: `status provers ${provers}` });
   return lines;
 }

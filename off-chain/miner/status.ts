@@ -1,3 +1,5 @@
+import type { RemoteProverStatus } from "../prover/remote/hub.js";
+
 /** What a deadline that the miner is racing is about. */
 export type DeadlineKind = "commit window closes" | "reveal window closes" | "late window closes";
 
@@ -52,5 +54,13 @@ export interface MinerStatus {
   readonly miner: string;
   readonly startedAt: Date;
   readonly chains: readonly ChainStatus[];
-  readonly provers: { readonly threads: number; readonly busy: number; readonly queued: number };
+  readonly provers: {
+    /** Local prover processes. */
+    readonly threads: number;
+    /** Prover machines connected to the hub. */
+    readonly remote: readonly RemoteProverStatus[];
+    /** Proofs running (local and remote) and waiting for a slot. */
+    readonly busy: number;
+    readonly queued: number;
+  };
 }

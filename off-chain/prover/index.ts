@@ -4,3 +4,6 @@ export * from "./types.js";
 export * from "./worker-pool.js";
 export * from "./solidity.js";
 export * from "./sequence-proof.js";
+export * from "./backend.js";
+export * from "./local-backend.js";
+export * from "./scheduler.js";

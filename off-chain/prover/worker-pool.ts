@@ -82,12 +82,13 @@ export class WorkerPool {
     return this.pool.threads.map((worker) => worker.threadId);
   }
 
-  async run(job: Record<string, unknown>): Promise<Reply> {
+  /** Runs a job on the next free process; `signal` aborting ends the process running it (tinypool replaces it). */
+  async run(job: Record<string, unknown>, signal?: AbortSignal): Promise<Reply> {
     if (this.failure !== undefined) throw this.failure;
     if (this.ending !== undefined) throw new Error("the prover pool is closed");
     this.inFlight += 1;
     try {
-      const reply = this.pool.run(job);
+      const reply = this.pool.run(job, signal === undefined ? {} : { signal });
       // tinypool may have spawned a process for this job.
       this.watch();
       const result = (await reply) as Reply;
@@ -110,6 +111,7 @@ export class WorkerPool {
   private explain(error: unknown): Error {
     if (this.failure !== undefined) return this.failure;
     if (this.ending !== undefined) return new Error("the prover pool closed");
+    if (error instanceof Error && error.name === "AbortError") return error;
     if (error instanceof Error && error.message === EXITED) {
       this.crashed();
       return new Error(`the prover process exited (${this.lastExit}) during the job`);

@@ -9,7 +9,12 @@
 // of its own, snarkjs also keeps its multi-threaded multi-scalar
 // multiplication, and a crash or leak cannot take the aggregator down.
 // Plain JavaScript, so that it starts without the TypeScript loader.
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { promisify } from "node:util";
 
 import * as snarkjs from "snarkjs";
 
@@ -22,6 +27,7 @@ process.on("disconnect", () => process.exit(0));
 
 /** One job: `{ kind: "prove", ... }` or `{ kind: "verify", ... }`; a thrown error fails only that job. */
 export default async function run(job) {
+  if (job.kind === "prove" && job.proverBinary) return proveWithBinary(job);
   if (job.kind === "prove") {
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
@@ -46,4 +52,60 @@ export default async function run(job) {
     return { valid: await snarkjs.groth16.verify(job.verificationKey, job.publicSignals, job.proof) };
   }
   throw new Error(`unknown prover job kind ${String(job.kind)}`);
+}
+
+/** CPU seconds of this process's waited-for children (Linux's /proc; 0 where there is none). */
+async function childrenCpuSeconds() {
+  try {
+    const stat = await readFile("/proc/self/stat", "utf8");
+    // Fields after the command's closing parenthesis; cutime and cstime are the 16th and 17th of the whole line.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The witness from the circuit's wasm (snarkjs), the proof from an external
+ * prover with rapidsnark's command line: `prover <zkey> <wtns> <proof.json> <public.json>`.
+ */
+async function proveWithBinary(job) {
+  const dir = await mkdtemp(join(tmpdir(), "zkpow-prove-"));
+  try {
+    const started = performance.now();
+    const cpuBefore = process.cpuUsage();
+    const wtns = join(dir, "witness.wtns");
+    await snarkjs.wtns.calculate(job.input, job.wasmPath, wtns);
+    const witnessDone = performance.now();
+    const childrenBefore = await childrenCpuSeconds();
+    const proofPath = join(dir, "proof.json");
+    const publicPath = join(dir, "public.json");
+    try {
+      await promisify(execFile)(job.proverBinary, [job.zkeyPath, wtns, proofPath, publicPath], {
+        maxBuffer: 16 * 1024 * 1024,
+      });
+    } catch (error) {
+      const output = [error.stderr, error.stdout].filter(Boolean).join("\n").trim().slice(-2000);
+      throw new Error(
+        `the prover binary ${job.proverBinary} failed (${error.code ?? error.signal}): ${output || error.message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    const proof = JSON.parse(await readFile(proofPath, "utf8"));
+    const publicSignals = JSON.parse(await readFile(publicPath, "utf8"));
+    const cpu = process.cpuUsage(cpuBefore);
+    return {
+      proof,
+      publicSignals,
+      witnessSeconds: (witnessDone - started) / 1000,
+      proveSeconds: (performance.now() - witnessDone) / 1000,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6 + ((await childrenCpuSeconds()) - childrenBefore),
+      peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -12,7 +12,7 @@ export interface LoggerOptions {
 }
 
 // Insurance against a config object or wallet being logged whole: these must never reach a log file.
-const REDACT = ["privateKey", "*.privateKey", "mnemonic", "*.mnemonic", "password", "*.password"];
+const REDACT = ["privateKey", "*.privateKey", "mnemonic", "*.mnemonic", "password", "*.password", "secret", "*.secret"];
 
 /**
  * A service's root logger (miner, sequencer): one JSON object per line. Modules take a child (`log.child({ module: "follower",

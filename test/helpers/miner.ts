@@ -101,6 +101,8 @@ export function minerConfig(
     startBatch?: number;
     confirmations?: number;
     pollIntervalMs?: number;
+    /** Remote provers dial in here; the secret is PROVER_SECRET. */
+    proverHubListen?: string;
   },
 ): MinerConfig {
   const json = {
@@ -108,6 +110,7 @@ export function minerConfig(
     dataDir: options.dataDir,
     ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
     proverThreads: options.threads ?? 1,
+    ...(options.proverHubListen !== undefined ? { proverHub: { listen: options.proverHubListen } } : {}),
     chains: chains.map((chain, i) => ({
       name: `chain${i}`,
       rpcUrl: chain.url,
@@ -121,8 +124,18 @@ export function minerConfig(
       replaceAfterBlocks: 8,
     })),
   };
-  return parseMinerConfig(JSON.stringify(json), join(options.dataDir, "..", "miner.json"), {}, {});
+  return parseMinerConfig(
+    JSON.stringify(json),
+    join(options.dataDir, "..", "miner.json"),
+    {},
+    {
+      ZKPOW_PROVER_SECRET: PROVER_SECRET,
+    },
+  );
 }
+
+/** The prover secret of the test miners' hubs. */
+export const PROVER_SECRET = "test-prover-secret-0123456789";
 
 /** Starts a miner in this process with account `account`'s key; logs go to `logFile` (JSON lines). */
 export async function startMiner(config: MinerConfig, account: number, logFile?: string): Promise<Miner> {

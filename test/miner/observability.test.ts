@@ -37,7 +37,7 @@ function status(chains: readonly ChainStatus[] = [chain()]): MinerStatus {
     miner: "0x00000000000000000000000000000000000000bb",
     startedAt: STARTED,
     chains,
-    provers: { threads: 8, busy: 3, queued: 12 },
+    provers: { threads: 8, remote: [], busy: 3, queued: 12 },
   };
 }
 
@@ -88,7 +88,7 @@ describe("miner observability", function () {
       expect(text).to.include("earned 1.5, claimed 0, penalties 0.25");
       expect(text).to.include("reorgs 2, RPC errors 9");
       expect(text).not.to.include("last:");
-      expect(text).to.include("3/8 threads busy, 12 tasks queued");
+      expect(text).to.include("3/8 slots busy, 12 tasks queued");
     });
 
     it("shows each chain, a missing deadline and the last RPC error on one line", function () {
@@ -223,7 +223,7 @@ describe("miner observability", function () {
         expect(first[0]).to.match(/^status chain=ethereum chainId=1 head=1222 confirmed=1220 seen=3 proving=1 /);
         expect(first[0]).to.include('deadline="reveal window closes" deadlineSequence=7 deadlineBlock=1234');
         expect(first[0]).to.include("earned=1.5 claimed=0 penalties=0.25");
-        expect(first[1]).to.equal("status provers threads=8 busy=3 queued=12");
+        expect(first[1]).to.equal("status provers threads=8 remoteProvers=0 remoteSlots=0 busy=3 queued=12");
 
         // New heads alone are no news: they come every few seconds.
         current = status([chain({ headBlock: 1223n, confirmedBlock: 1221n })]);
