@@ -62,6 +62,11 @@ const configSchema = z
     /** Local prover processes (one proof each at a time); 0 proves only on remote provers (needs proverHub). */
     proverThreads: z.number().int().min(0).default(1),
     /**
+     * An external Groth16 prover with rapidsnark's command line (`prover <zkey> <wtns> <proof.json> <public.json>`)
+     * for the local prover processes (a path, relative to the config file); omitted: snarkjs.
+     */
+    proverBinary: z.string().min(1).optional(),
+    /**
      * Remote prover machines (`npm run prover`) dial in here (docs/provers.md); omitted: local processes only.
      * They authenticate with ZKPOW_PROVER_SECRET, which is never in this file.
      */
@@ -163,6 +168,7 @@ export function parseMinerConfig(text: string, source: string, flags: MinerFlags
     databaseUrl,
     dataDir: resolve(base, config.dataDir),
     ...(config.zkey === undefined ? {} : { zkey: resolve(base, config.zkey) }),
+    ...(config.proverBinary === undefined ? {} : { proverBinary: resolve(base, config.proverBinary) }),
     chains: config.chains.map((chain) => ({ ...chain, genesis: resolve(base, chain.genesis) })),
     source,
   };

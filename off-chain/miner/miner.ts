@@ -71,7 +71,12 @@ async function startProving(config: MinerConfig, key: ProvingKey, log: Logger): 
   const verifier = pool !== undefined && config.proverHub === undefined ? pool : new WorkerPool(1);
   const backends: ProofBackend[] = [];
   if (pool !== undefined) {
-    backends.push(new LocalBackend(pool, { circuits: [{ ...key, zkeySha256: key.zkeySha256 }] }));
+    backends.push(
+      new LocalBackend(pool, {
+        circuits: [key],
+        ...(config.proverBinary === undefined ? {} : { proverBinary: config.proverBinary }),
+      }),
+    );
   }
   let hub: ProverHub | undefined;
   try {

@@ -64,11 +64,15 @@ export class ProofScheduler {
 
   /** Starts waiting jobs on free slots; called whenever a job arrives or ends, and when a prover connects. */
   dispatch(): void {
+    // Circuits no backend has a slot for (now): their jobs are skipped without asking every backend again, so a
+    // long queue costs one pass of cheap checks.
+    const full = new Set<string>();
     for (let i = 0; i < this.queue.length;) {
       const waiting = this.queue[i];
       if (waiting === undefined) break;
-      const backend = this.pick(waiting.job.zkeySha256);
+      const backend = full.has(waiting.job.zkeySha256) ? undefined : this.pick(waiting.job.zkeySha256);
       if (backend === undefined) {
+        full.add(waiting.job.zkeySha256);
         i += 1;
         continue;
       }

@@ -116,12 +116,17 @@ export class WorkerPool {
       this.crashed();
       return new Error(`the prover process exited (${this.lastExit}) during the job`);
     }
-    // The job itself failed (worker.mjs threw): the process works. tinypool
-    // hands over the thrown error as a plain object.
+    // A job sent in the moment between a process's death and tinypool's noticing it: the channel is gone. The
+    // death itself is counted by its exit.
+    // tinypool hands over an error thrown in the process as a plain object.
+    const fields = typeof error === "object" && error !== null ? (error as { code?: unknown; message?: unknown }) : {};
+    const text = typeof fields.message === "string" ? fields.message : String(error);
+    if (fields.code === "EPIPE" || fields.code === "ERR_IPC_CHANNEL_CLOSED" || /\bEPIPE\b|channel closed/i.test(text)) {
+      return new Error(`the prover process exited (${this.lastExit}) before the job reached it`);
+    }
+    // The job itself failed (worker.mjs threw): the process works.
     this.crashes = 0;
-    if (error instanceof Error) return error;
-    const message = typeof error === "object" && error !== null && "message" in error ? error.message : error;
-    return new Error(String(message));
+    return error instanceof Error ? error : new Error(text);
   }
 
   private crashed(): void {

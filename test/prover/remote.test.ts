@@ -1,6 +1,7 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 import * as grpc from "@grpc/grpc-js";
 import { expect } from "chai";
@@ -31,6 +32,8 @@ import { waitFor } from "../helpers/miner.js";
 import { ServiceProcess } from "../helpers/service-process.js";
 
 const CIRCUIT = "b1d4";
+/** A self-signed test certificate for 127.0.0.1 (test/fixtures/tls/make.sh). */
+const TLS = fileURLToPath(new URL("../fixtures/tls", import.meta.url));
 const { batchSize, treeDepth } = getCircuitConfig(CIRCUIT);
 const SECRET = "test-prover-secret-0123456789";
 const TIMEOUT_MS = 120_000;
@@ -65,7 +68,13 @@ function proverProcess(dir: string, name: string, port: number, slots = 1): Serv
 function inProcessProver(
   port: number,
   artifacts: CircuitArtifacts,
-  options: { id: string; secret?: string; zkeySha256?: string; alter?: (reply: ProveReply) => ProveReply },
+  options: {
+    id: string;
+    secret?: string;
+    zkeySha256?: string;
+    alter?: (reply: ProveReply) => ProveReply;
+    tls?: { ca?: Buffer };
+  },
 ): ProverClient {
   const local = new LocalBackend(new WorkerPool(1), { circuits: [artifacts] });
   const backend: ProofBackend = {
@@ -84,6 +93,7 @@ function inProcessProver(
     proverId: options.id,
     circuits: [{ name: CIRCUIT, zkeySha256: options.zkeySha256 ?? artifacts.zkeySha256 }],
     backend,
+    ...(options.tls !== undefined ? { tls: options.tls } : {}),
     log: quiet,
     minBackoffMs: 100,
     maxBackoffMs: 500,
@@ -117,7 +127,14 @@ describe(`remote provers over gRPC (${CIRCUIT}, real proofs)`, function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function startHub(options: { port?: number; taskDeadlineMs?: number; heartbeatIntervalMs?: number } = {}) {
+  async function startHub(
+    options: {
+      port?: number;
+      taskDeadlineMs?: number;
+      heartbeatIntervalMs?: number;
+      tls?: { cert: Buffer; key: Buffer };
+    } = {},
+  ) {
     const hub = await ProverHub.start({
       listen: `127.0.0.1:${options.port ?? 0}`,
       secret: SECRET,
@@ -236,6 +253,21 @@ describe(`remote provers over gRPC (${CIRCUIT}, real proofs)`, function () {
     expect((refusal as Error).message).to.include("missing or wrong prover secret");
     expect(hub.provers()).to.deep.equal([]);
     expect(hub.slots()).to.equal(0);
+  });
+
+  it("Should prove for a prover over TLS, and give nothing to one that dials the TLS hub in clear", async function () {
+    const tls = { cert: await readFile(join(TLS, "hub.crt")), key: await readFile(join(TLS, "hub.key")) };
+    const { hub, prover } = await startHub({ tls });
+    const clear = inProcessProver(hub.port, artifacts, { id: "clear" });
+    cleanup.push(() => clear.stop());
+    const secure = inProcessProver(hub.port, artifacts, { id: "secure", tls: { ca: tls.cert } });
+    cleanup.push(() => secure.stop());
+    await waitFor("the TLS prover connected", () => Promise.resolve(secure.connected), TIMEOUT_MS, 20);
+    const result = await proveAmount(prover, 11n);
+    expect(result.prover).to.equal("secure");
+    expect(await prover.verify(result)).to.equal(true);
+    expect(clear.connected).to.equal(false);
+    expect(hub.provers().map((p) => p.id)).to.deep.equal(["secure"]);
   });
 
   it("Should let provers reconnect after the aggregator restarts, its task in flight failing over to the new one", async function () {

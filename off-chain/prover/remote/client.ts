@@ -156,6 +156,7 @@ export class ProverClient {
         this.connected = true;
         this.backoffMs = this.options.minBackoffMs ?? 500;
         const every = message.welcome.heartbeatIntervalMs;
+        clearInterval(this.heartbeat);
         this.heartbeat = setInterval(() => {
           call.write({ heartbeat: { taskIds: [...this.running.keys()] } });
         }, every);

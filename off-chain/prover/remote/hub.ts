@@ -421,6 +421,8 @@ export class ProverHub implements ProofBackend {
   private async result(session: Session, result: Extract<ProverMessage, { body: "result" }>["result"]): Promise<void> {
     const task = this.take(session, result.taskId);
     session.cancelled.delete(result.taskId);
+    // The prover's slot is free while its proof is verified: the next task can go to it now.
+    if (task !== undefined) for (const listener of this.listeners) listener();
     if (task === undefined) {
       // A late duplicate: the task went to another prover after a deadline or a reconnection.
       this.options.log.info(
