@@ -166,7 +166,6 @@ export class Miner {
     readonly address: string,
     private readonly store: MinerStore,
     private readonly proving: Proving,
-    private readonly provers: readonly BatchProver[],
     private readonly chains: readonly ChainRunner[],
     private readonly generator: ProofGenerator,
     readonly metrics: MinerMetrics,
@@ -236,7 +235,6 @@ export class Miner {
     metrics.proverThreads.set(config.proverThreads);
     const runners: ChainRunner[] = [];
     const byChain = new Map<bigint, ChainProving>();
-    const provers: BatchProver[] = [];
     try {
       for (const { chain, provider, genesis, rollup, rollupConfig, circuit } of checked) {
         const chainLog = log.child({ chain: chain.name });
@@ -290,7 +288,6 @@ export class Miner {
           scheduler: proving.scheduler,
           verifier: proving.verifier,
         });
-        provers.push(prover);
         byChain.set(chainId, { chain: context, replay, prover });
         runners.push({
           context,
@@ -317,7 +314,7 @@ export class Miner {
       log.child({ module: "proof-generator" }),
       metrics,
     );
-    const instance = new Miner(miner, store, proving, provers, runners, generator, metrics, log);
+    const instance = new Miner(miner, store, proving, runners, generator, metrics, log);
     await instance.resume();
     instance.run(Math.min(...runners.map((r) => r.pollIntervalMs)));
     log.info(
@@ -417,7 +414,6 @@ export class Miner {
       this.abort.abort();
       this.generator.stopping = true;
       await Promise.allSettled(this.loops);
-      await Promise.all(this.provers.map((prover) => prover.close()));
       await this.proving.close();
       await this.generator.idle();
       await releaseSnarkjsWorkers();
