@@ -10,6 +10,8 @@ import { l2Fixture, PROVER } from "../helpers/l2.js";
 import { closeProver, planSequences, sequenceProof, TEST_PLAN } from "../helpers/rollup.js";
 
 const { verifierName, treeDepth } = getCircuitConfig(TEST_CIRCUIT);
+/** BN254's base field: point coordinates live below it. */
+const BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 
 describe(`${sequenceVerifierName(verifierName)} (Groth16BatchVerifier)`, function () {
   let verifier: ISequenceVerifier;
@@ -88,5 +90,29 @@ describe(`${sequenceVerifierName(verifierName)} (Groth16BatchVerifier)`, functio
     expect(await check(rows, [p, badG2])).to.equal(false);
     expect(await check(rows.slice(0, 1))).to.equal(false);
     expect(await check([], [])).to.equal(false);
+  });
+
+  it("Should refuse, without reverting, every non-canonical or off-curve A and C, first proof (weight 1, checked without a precompile) and later ones", async function () {
+    type Proof = SequenceProof["proofs"][number];
+    const edits: [string, (p: Proof) => Proof][] = [
+      ["A's y plus q (the same point, not canonical)", (p) => ({ ...p, a: [p.a[0], p.a[1] + BASE_FIELD] })],
+      ["A's x plus q", (p) => ({ ...p, a: [p.a[0] + BASE_FIELD, p.a[1]] })],
+      ["C's y plus q", (p) => ({ ...p, c: [p.c[0], p.c[1] + BASE_FIELD] })],
+      ["A off the curve", (p) => ({ ...p, a: [p.a[0], (p.a[1] + 1n) % BASE_FIELD] })],
+      ["C off the curve", (p) => ({ ...p, c: [p.c[0], (p.c[1] + 1n) % BASE_FIELD] })],
+      ["A negated", (p) => ({ ...p, a: [p.a[0], BASE_FIELD - p.a[1]] })],
+      ["A the point at infinity", (p) => ({ ...p, a: [0n, 0n] })],
+      ["C the point at infinity", (p) => ({ ...p, c: [0n, 0n] })],
+    ];
+    const [first, second] = proof.proofs;
+    if (first === undefined || second === undefined) throw new Error("two proofs expected");
+    for (const [what, edit] of edits) {
+      expect(await check(rows.slice(0, 1), [edit(first)]), `${what}, one proof`).to.equal(false);
+      expect(await check(rows, [edit(first), second]), `${what}, first of two`).to.equal(false);
+      expect(await check(rows, [first, edit(second)]), `${what}, second of two`).to.equal(false);
+    }
+    // The untouched proofs still verify: the refusals above come from the edits.
+    expect(await check(rows.slice(0, 1), [first])).to.equal(true);
+    expect(await check(rows, [first, second])).to.equal(true);
   });
 });
