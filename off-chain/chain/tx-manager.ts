@@ -421,6 +421,9 @@ export class TxManager<K extends string = string> {
         await this.mined(tx, receipt, head);
         return;
       }
+    }
+    // Looked at again after the receipts: a reorg since `used` was read may have freed the nonce.
+    if (used > nonce && (await this.nonceStillUsed(nonce))) {
       if (tx.block_hash !== null) {
         this.log.warn({ txId: tx.id, block: tx.block_hash }, "its block left the chain, and its nonce is used");
         await this.clearBlock(tx.id);
@@ -449,6 +452,16 @@ export class TxManager<K extends string = string> {
       this.log.info({ txId: tx.id, hash: last.hash }, "sending it again");
       await this.broadcast(tx.id, last.raw);
     }
+  }
+
+  /**
+   * Whether the chain still counts `nonce` as used. `check` read the count before any receipt; a reorg in between
+   * can have taken the block that used it (seen in CI), and then no receipt is found. Without a second look after
+   * the receipts, a transaction reorged out would be taken as replaced by another one with its nonce, its block
+   * forgotten, and it would not be sent again as a transaction whose block left the chain.
+   */
+  private async nonceStillUsed(nonce: bigint): Promise<boolean> {
+    return BigInt(await this.provider.getTransactionCount(this.address, "latest")) > nonce;
   }
 
   /** Newest attempt first; a receipt whose block is not (or no longer) canonical does not count. */

@@ -95,6 +95,19 @@ async function teardown(f: Fixture | undefined): Promise<void> {
   await f?.connection.close();
 }
 
+/**
+ * Sends a commit, mines it and polls, after a snapshot taken before the send (evm_revert restores the snapshot's
+ * mempool, so reverting to it takes the transaction out of the node entirely).
+ */
+async function minedAfterSnapshot(f: Fixture, manager: TxManager) {
+  const snapshot = await f.request("evm_snapshot");
+  const id = await manager.send({ kind: "commit", to: f.tokenAddress, data: f.mint() });
+  const attempt = only((await f.tx(manager, id)).attempts);
+  await f.mine();
+  await manager.poll();
+  return { snapshot, id, attempt };
+}
+
 function only<T>(items: readonly T[]): T {
   expect(items).to.have.length(1);
   return items[0] ?? expect.fail("empty");
@@ -220,12 +233,7 @@ describe("TxManager (off-chain/miner/tx-manager.ts)", function () {
     await f.request("evm_setAutomine", [false]);
     const manager = f.manager({ confirmations: 3 });
     await manager.start();
-    // Taken before the send: evm_revert restores the mempool of the snapshot, so the transaction leaves the node entirely.
-    const snapshot = await f.request("evm_snapshot");
-    const id = await manager.send({ kind: "commit", to: f.tokenAddress, data: f.mint() });
-    const attempt = only((await f.tx(manager, id)).attempts);
-    await f.mine();
-    await manager.poll();
+    const { snapshot, id, attempt } = await minedAfterSnapshot(f, manager);
     const before = await f.tx(manager, id);
     expect(before.state).to.equal("pending");
     expect(before.block_hash).to.not.equal(null);
@@ -248,6 +256,50 @@ describe("TxManager (off-chain/miner/tx-manager.ts)", function () {
     expect(after.block_number).to.be.greaterThan(oldBlock);
     expect(after.block_hash).to.not.equal(before.block_hash);
     expect(await f.token.balanceOf(f.wallet.address)).to.equal(1n);
+  });
+
+  it("sends again a transaction whose block was reorged out between its reading the account's nonce and the receipts", async function () {
+    f = await fixture(database);
+    const { connection } = f;
+    await f.request("evm_setAutomine", [false]);
+    // The reorg happens right after the manager reads the account's nonce, before it looks for receipts: a poll
+    // that spans a reorg, as CI's load once made one.
+    let reorgAfterNonceRead: (() => Promise<void>) | undefined;
+    const spanning = new ethers.BrowserProvider(
+      {
+        request: async ({ method, params }: { method: string; params?: unknown[] | Record<string, unknown> }) => {
+          const result: unknown = await connection.provider.request({ method, params });
+          const reorg = reorgAfterNonceRead;
+          if (method === "eth_getTransactionCount" && reorg !== undefined) {
+            reorgAfterNonceRead = undefined;
+            await reorg();
+          }
+          return result;
+        },
+      },
+      undefined,
+      { cacheTimeout: -1 },
+    );
+    const manager = f.manager({ confirmations: 3, signer: f.wallet.connect(spanning) });
+    await manager.start();
+    const { snapshot, id, attempt } = await minedAfterSnapshot(f, manager);
+    expect((await f.tx(manager, id)).block_hash).to.not.equal(null);
+
+    const fixtureNow = f;
+    reorgAfterNonceRead = async () => {
+      expect(await fixtureNow.request("evm_revert", [snapshot])).to.equal(true);
+      await fixtureNow.mine(2);
+    };
+    await manager.poll();
+    expect(reorgAfterNonceRead, "the reorg ran inside the poll").to.equal(undefined);
+    const reorged = await f.tx(manager, id);
+    expect(reorged).to.include({ state: "pending", block_hash: null, mined_hash: null });
+    expect(reorged.attempts.map((a) => a.hash)).to.deep.equal([attempt.hash]);
+    expect(await f.provider.getTransaction(attempt.hash), "sent again").to.not.equal(null);
+
+    await f.mine(3);
+    await manager.poll();
+    expect(await f.tx(manager, id)).to.include({ state: "mined", mined_hash: attempt.hash });
   });
 
   it("continues after a restart from the stored nonce, sending again what was in flight", async function () {
