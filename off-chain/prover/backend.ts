@@ -9,6 +9,18 @@ export interface ProveJob {
   readonly priority: bigint;
   /** For logs: which chain, sequence and batch. */
   readonly label: string;
+  /**
+   * The public signals the proof must carry, as the miner computed them with its witness. A remote prover's proof
+   * of any other statement (another miner's address, another batch), valid or not, is refused.
+   */
+  readonly publicSignals?: readonly string[];
+}
+
+/** Whether a proof's public signals are the ones its job expects (true when the job names none). */
+export function signalsMatch(job: ProveJob, publicSignals: readonly string[]): boolean {
+  const expected = job.publicSignals;
+  if (expected === undefined) return true;
+  return expected.length === publicSignals.length && expected.every((signal, i) => signal === publicSignals[i]);
 }
 
 export interface ProveReply {

@@ -1,5 +1,6 @@
 import { buildBatchWitness, loadL2Crypto, type BatchWitness, type L2Crypto } from "../l2/index.js";
 import type { L2State, TransferToApply } from "../l2/state.js";
+import { signalsMatch } from "./backend.js";
 import { ProofGenerationError } from "./errors.js";
 import { sha256File } from "../circuits/files.js";
 import { LocalBackend } from "./local-backend.js";
@@ -104,13 +105,17 @@ export class BatchProver {
       chainId: this.options.chainId,
       batchSize: this.options.circuit.batchSize,
     });
+    const publicSignals = witness.publicSignals.map(String);
     try {
-      const reply = await this.scheduler.prove({
-        zkeySha256: this.zkeySha256,
-        input: witness.input,
-        priority,
-        label,
-      });
+      const job = { zkeySha256: this.zkeySha256, input: witness.input, priority, label, publicSignals };
+      const reply = await this.scheduler.prove(job);
+      // The hub refuses a remote proof of other signals; this also holds the miner's own processes to it.
+      if (!signalsMatch(job, reply.publicSignals)) {
+        throw new Error(
+          `${reply.prover} returned a proof of public signals [${reply.publicSignals.join(", ")}], ` +
+            `not the witness's [${publicSignals.join(", ")}]`,
+        );
+      }
       return { witness, ...reply };
     } catch (error) {
       throw new ProofGenerationError(

@@ -73,6 +73,8 @@ function inProcessProver(
     secret?: string;
     zkeySha256?: string;
     alter?: (reply: ProveReply) => ProveReply;
+    /** Changes the job before proving it: a valid proof of another statement. */
+    alterJob?: (job: ProveJob) => ProveJob;
     tls?: { ca?: Buffer };
   },
 ): ProverClient {
@@ -82,7 +84,7 @@ function inProcessProver(
     free: (zkey) => local.free(zkey),
     slots: () => local.slots(),
     prove: async (job: ProveJob, signal?: AbortSignal) => {
-      const reply = await local.prove(job, signal);
+      const reply = await local.prove(options.alterJob === undefined ? job : options.alterJob(job), signal);
       return options.alter === undefined ? reply : options.alter(reply);
     },
     close: () => local.close(),
@@ -234,6 +236,56 @@ describe(`remote provers over gRPC (${CIRCUIT}, real proofs)`, function () {
     const result = await proof;
     expect(result.prover).to.equal("honest");
     expect(await prover.verify(result)).to.equal(true);
+  });
+
+  it("Should disconnect a prover that returns a valid proof of other public signals (bound to another address) and prove its task on another", async function () {
+    const { hub, prover } = await startHub();
+    const thief = "0x000000000000000000000000000000000000dEaD";
+    const cheat = inProcessProver(hub.port, artifacts, {
+      id: "other-statement",
+      alterJob: (job) => ({ ...job, input: { ...job.input, prover: BigInt(thief).toString() } }),
+    });
+    cleanup.push(() => cheat.stop());
+    await waitFor("the cheat connected", () => Promise.resolve(cheat.connected), TIMEOUT_MS, 20);
+    const proof = proveAmount(prover, 7n);
+    let refusal: unknown;
+    await cheat.done.catch((error: unknown) => (refusal = error));
+    expect((refusal as ProverRefusedError).code).to.equal(grpc.status.INVALID_ARGUMENT);
+    expect((refusal as Error).message).to.match(
+      /prover other-statement returned a proof of other public signals for task [0-9a-f-]+; disconnected/,
+    );
+
+    const honest = inProcessProver(hub.port, artifacts, { id: "honest" });
+    cleanup.push(() => honest.stop());
+    const result = await proof;
+    expect(result.prover).to.equal("honest");
+    expect(result.publicSignals.at(-1)).to.equal(BigInt(PROVER).toString());
+    expect(await prover.verify(result)).to.equal(true);
+  });
+
+  it("Should refuse in the BatchProver a proof of other public signals from any backend, its own processes included", async function () {
+    const local = new LocalBackend(new WorkerPool(1), { circuits: [artifacts] });
+    const lying: ProofBackend = {
+      name: "lying",
+      free: (zkey) => local.free(zkey),
+      slots: () => local.slots(),
+      prove: (job, signal) => local.prove({ ...job, input: { ...job.input, prover: "57005" } }, signal),
+      close: () => local.close(),
+    };
+    const scheduler = new ProofScheduler([lying]);
+    cleanup.push(() => scheduler.close());
+    const prover = await BatchProver.create({
+      circuit: { ...artifacts, batchSize },
+      chainId: fixture.chainId,
+      scheduler,
+      verifier,
+    });
+    let failure: unknown;
+    await proveAmount(prover, 8n).catch((error: unknown) => (failure = error));
+    expect(failure).to.be.instanceOf(ProofGenerationError);
+    expect((failure as ProofGenerationError).detail).to.match(
+      /^local returned a proof of public signals \[.*, 57005\], not the witness's \[.*, \d+\]$/,
+    );
   });
 
   it("Should refuse at connection a prover with another zkey, and one with a wrong secret", async function () {

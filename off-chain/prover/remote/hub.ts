@@ -3,7 +3,7 @@ import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "pino";
 
-import { ProverLostError, type ProofBackend, type ProveJob, type ProveReply } from "../backend.js";
+import { ProverLostError, signalsMatch, type ProofBackend, type ProveJob, type ProveReply } from "../backend.js";
 import type { BatchProof, Groth16Proof } from "../types.js";
 import {
   AUTHORIZATION,
@@ -439,8 +439,10 @@ export class ProverHub implements ProofBackend {
     } catch {
       // Not JSON: an invalid proof, handled below.
     }
+    // A valid proof of another statement is as useless as an invalid one, and cheaper to find.
+    const signals = signalsMatch(task.job, result.publicSignals);
     let valid = false;
-    if (proof !== undefined) {
+    if (proof !== undefined && signals) {
       try {
         valid = await this.options.verify(task.job.zkeySha256, { proof, publicSignals: result.publicSignals });
       } catch (error) {
@@ -449,7 +451,9 @@ export class ProverHub implements ProofBackend {
       }
     }
     if (!valid || proof === undefined) {
-      const details = `returned ${proof === undefined ? "a malformed" : "an invalid"} proof for task ${task.id}; disconnected`;
+      const what =
+        proof === undefined ? "a malformed proof" : signals ? "an invalid proof" : "a proof of other public signals";
+      const details = `returned ${what} for task ${task.id}; disconnected`;
       this.options.log.error({ prover: session.id, peer: session.peer, job: task.job.label }, `prover ${details}`);
       task.reject(new ProverLostError(`prover ${session.id} ${details}`));
       this.drop(session, details, { code: grpc.status.INVALID_ARGUMENT, details: `prover ${session.id} ${details}` });
