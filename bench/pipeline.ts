@@ -27,9 +27,9 @@ import {
   WorkerPool,
   type BatchProofResult,
 } from "../off-chain/prover/index.js";
-import { ProverClient } from "../off-chain/prover/remote/client.js";
 import { ProverHub } from "../off-chain/prover/remote/hub.js";
 import { l2Fixture, PROVER, transferChoices, validTransfers, type L2Fixture } from "../test/helpers/l2.js";
+import { proverClients, runBench } from "./harness.js";
 import { describeMachine } from "./machine.js";
 
 const SEQUENCES = 4;
@@ -82,19 +82,15 @@ async function run(provers: number, artifacts: CircuitArtifacts, fixture: L2Fixt
     scheduler,
     verifier,
   });
-  const clients = Array.from(
-    { length: provers },
-    (_, i) =>
-      new ProverClient({
-        aggregator: `127.0.0.1:${hub.port}`,
-        secret: SECRET,
-        proverId: `prover-${i}`,
-        circuits: [{ name: artifacts.config.name, zkeySha256: artifacts.zkeySha256 }],
-        // One process, one thread: the slot is one core.
-        backend: new LocalBackend(new WorkerPool(1), { circuits: [artifacts], singleThreadPerProof: true }),
-        log: quiet,
-      }),
-  );
+  const clients = proverClients({
+    port: hub.port,
+    secret: SECRET,
+    count: provers,
+    circuit: { name: artifacts.config.name, zkeySha256: artifacts.zkeySha256 },
+    // One process, one thread: the slot is one core.
+    backend: () => new LocalBackend(new WorkerPool(1), { circuits: [artifacts], singleThreadPerProof: true }),
+    log: quiet,
+  });
   try {
     while (hub.provers().length < provers) await new Promise((resolve) => setTimeout(resolve, 20));
     // Warm-up, untimed: each prover process loads the wasm and the zkey with its first proof.
@@ -179,10 +175,4 @@ async function main(): Promise<void> {
   console.log(`wrote ${RESULTS}`);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -15,6 +15,7 @@ import * as snarkjs from "snarkjs";
 import { ensureCircuit } from "../off-chain/circuits/index.js";
 import { buildBatchWitness, loadL2Crypto } from "../off-chain/l2/index.js";
 import { l2Fixture, PROVER, sign } from "../test/helpers/l2.js";
+import { runBench } from "./harness.js";
 import { describeMachine } from "./machine.js";
 
 const CONFIGS = ["b1d4", "b2d4", "b4d4"];
@@ -137,10 +138,4 @@ async function main(): Promise<void> {
   console.log(`wrote ${RESULTS}`);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

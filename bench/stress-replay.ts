@@ -25,11 +25,11 @@ import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 
 import type { ProofBackend, ProveJob, ProveReply } from "../off-chain/prover/backend.js";
-import { ProverClient } from "../off-chain/prover/remote/client.js";
 import { ProverHub } from "../off-chain/prover/remote/hub.js";
 import { ProofScheduler } from "../off-chain/prover/scheduler.js";
 import { toSequenceProof } from "../off-chain/prover/sequence-proof.js";
 import type { BatchProof, Groth16Proof } from "../off-chain/prover/types.js";
+import { proverClients } from "./harness.js";
 import { describeMachine } from "./machine.js";
 
 const RESULTS = fileURLToPath(new URL("./results/stress-replay.json", import.meta.url));
@@ -245,18 +245,14 @@ async function replay(batches: readonly Batch[], provers: number): Promise<Row> 
   });
   const scheduler = new ProofScheduler([hub]);
   const spans: Span[] = [];
-  const clients = Array.from(
-    { length: provers },
-    (_, i) =>
-      new ProverClient({
-        aggregator: `127.0.0.1:${hub.port}`,
-        secret: SECRET,
-        proverId: `prover-${i}`,
-        circuits: [CIRCUIT],
-        backend: simulatedBackend(`prover-${i}`, spans),
-        log: QUIET,
-      }),
-  );
+  const clients = proverClients({
+    port: hub.port,
+    secret: SECRET,
+    count: provers,
+    circuit: CIRCUIT,
+    backend: (proverId) => simulatedBackend(proverId, spans),
+    log: QUIET,
+  });
   try {
     const connectBy = Date.now() + 30_000;
     while (hub.slots() < provers) {
