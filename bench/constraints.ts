@@ -36,6 +36,7 @@ import { makeReporter } from "../off-chain/circuits/log.js";
 import { packageVersion } from "../off-chain/circuits/packages.js";
 import { REPO_ROOT, circuitCacheDir } from "../off-chain/circuits/paths.js";
 import { requiredPtauPower } from "../off-chain/circuits/ptau.js";
+import { batchBytes, transferBytes } from "../off-chain/l2/constants.js";
 import { describeMachine } from "./machine.js";
 
 const RESULTS = fileURLToPath(new URL("./results/constraints.json", import.meta.url));
@@ -66,9 +67,9 @@ const DEPTH_4_CONFIGS = ["b1d4", "b2d4", "b4d4"];
  */
 const RAPIDSNARK_CORE_SECONDS_PER_MILLION: readonly [number, number] = [44, 48];
 
-/** Bytes one transfer posts: from and to in whole bytes, amount (8), R8 and S (32 each). */
+/** Bytes one transfer posts: from and to in whole bytes, amount (8), R8 (32); a batch adds its aggregate S (32). */
 export function bytesPerTransfer(depth: number): number {
-  return 2 * Math.ceil(depth / 8) + 72;
+  return transferBytes(depth);
 }
 
 interface ChildOutput {
@@ -220,7 +221,7 @@ function failureReason(text: string): string {
 
 /** The 31-byte chunks the data commitment hashes (BatchData in circuits/lib/batch-data.circom). */
 function dataChunks(config: CircuitConfig): number {
-  return Math.ceil((config.batchSize * 8 * bytesPerTransfer(config.treeDepth)) / 248);
+  return Math.ceil((8 * batchBytes(config.batchSize, config.treeDepth)) / 248);
 }
 
 /** Least squares: the coefficients x minimising |A x - y|, by the normal equations (a handful of small terms). */
@@ -385,7 +386,7 @@ async function main(): Promise<void> {
     leastSquares(fitPoints.map((p) => [linearTerms(p), p.constraints])),
   );
   const chunked = describeFit(
-    "constraints = a + b * batchSize + c * chunks, chunks = ceil(batchSize * 8 * bytesPerTransfer / 248) " +
+    "constraints = a + b * batchSize + c * chunks, chunks = ceil(8 * (32 + batchSize * bytesPerTransfer) / 248) " +
       "(least squares); coefficients [a, b, c]",
     chunkTerms,
     leastSquares(fitPoints.map((p) => [chunkTerms(p), p.constraints])),
@@ -397,7 +398,7 @@ async function main(): Promise<void> {
     usedForExtrapolation: "withDataChunks",
     note:
       "The count is linear in the batch size but for one term: the data commitment hashes the posted bytes in " +
-      "31-byte chunks, ceil(batchSize * 78 / 31) of them at depth 24, a Poseidon(2) and two products each, so a " +
+      "31-byte chunks, ceil((32 + batchSize * 46) / 31) of them at depth 24, a Poseidon(2) and two products each, so a " +
       "batch size sits up to one chunk off the straight line. With that term the model is exact on every " +
       "compiled size; the extrapolated figures use it (the plain line's figure is in each extrapolated row too).",
   };
@@ -427,7 +428,9 @@ async function main(): Promise<void> {
         restPerTransfer: {
           constraints: round(b24 - 4 * 24 * perLevelPerPath, 1),
           covers:
-            "signature check (EdDSA-Poseidon, never failing), message hash Poseidon(5), four account-leaf " +
+            "signature share (R8 decompression, challenge Poseidon(5), h 8A, 8 (R8 + h 8A)) and its part of the " +
+            "batch's aggregate check (weight Poseidon(2) twice, a 128-bit multiplication, an addition), message " +
+            "hash Poseidon(5), four account-leaf " +
             "hashes, Num2Bits of the posted fields, range and overflow comparators, the slot's selectors",
         },
       };
@@ -457,8 +460,8 @@ async function main(): Promise<void> {
       constraintsPerTransfer: round(constraints / config.batchSize, 1),
       ptauPower: ptauPowerFor(constraints),
       bytesPerTransfer: perTransferBytes,
-      bytesPerBatch: perTransferBytes * config.batchSize,
-      constraintsPerPostedByte: round(constraints / (perTransferBytes * config.batchSize), 1),
+      bytesPerBatch: batchBytes(config.batchSize, config.treeDepth),
+      constraintsPerPostedByte: round(constraints / batchBytes(config.batchSize, config.treeDepth), 1),
       compile: result?.measurement ??
         lastFailure(previousByName.get(config.name)) ?? {
           status: "not attempted",
@@ -495,7 +498,8 @@ async function main(): Promise<void> {
         "compiled: counted from the r1cs this run compiled or found in the cache; extrapolated: fit.withDataChunks " +
         "(exact on every compiled size); constraintsByLinearFit: the plain line a + b * batchSize",
       ptauPower: "smallest k with 2^k > constraints + public inputs (snarkjs's rule, requiredPtauPower)",
-      bytesPerTransfer: "2 * ceil(depth / 8) + 72: from, to, amount (8), signature R8 and S (32 each)",
+      bytesPerTransfer:
+        "2 * ceil(depth / 8) + 40: from, to, amount (8), the signature's R8 (32); bytesPerBatch adds the batch's aggregate S (32)",
       compile:
         "wall and CPU seconds, peak RSS of the compile process tree (/usr/bin/time); cached compiles keep their last measurement",
       estimatedProving:

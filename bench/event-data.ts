@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 
 import { network } from "hardhat";
 
-import { transferBytes } from "../off-chain/l2/index.js";
+import { batchBytes } from "../off-chain/l2/index.js";
 import { describeMachine } from "./machine.js";
 
 const RESULTS = fileURLToPath(new URL("./results/event-data.json", import.meta.url));
@@ -29,8 +29,8 @@ for (const hardfork of ["cancun", "prague"] as const) {
   const harness = await ethers.deployContract("EventDataHarness");
   for (const { name, batchSize, treeDepth, batches } of CASES)
     for (const count of batches) {
-      const bytes = transferBytes(treeDepth) * batchSize;
-      // Non-zero bytes, as posted signatures and amounts mostly are.
+      const bytes = batchBytes(batchSize, treeDepth);
+      // Non-zero bytes, as posted signatures mostly are.
       const data = Array.from({ length: count }, (_, i) => ethers.hexlify(new Uint8Array(bytes).fill(0x5a + i)));
       const without = Number(await harness.postWithoutEvent.estimateGas(data));
       const withEvent = Number(await harness.postWithEvent.estimateGas(data));

@@ -16,7 +16,7 @@ import { DEFAULT_SETTINGS } from "../off-chain/deploy/settings.js";
 
 import { getCircuitConfig, TEST_CIRCUIT } from "../off-chain/circuits/index.js";
 import { rollupConfig } from "../off-chain/deploy/deploy-rollup.js";
-import { transferBytes } from "../off-chain/l2/index.js";
+import { batchBytes, transferBytes } from "../off-chain/l2/index.js";
 import { proofHash } from "../off-chain/prover/index.js";
 import { l2Fixture } from "../test/helpers/l2.js";
 import {
@@ -229,8 +229,7 @@ async function measureL1Cost(results: Record<string, number>) {
     for (const batches of [1, 8]) {
       postings[`sequence_${batches}`] = await measurePosting(ethers, rollup, sequencer, {
         batches,
-        batchSize: c.batchSize,
-        transferBytes: bytes,
+        batchBytes: batchBytes(c.batchSize, c.treeDepth),
       });
     }
     const one = postings.sequence_1;

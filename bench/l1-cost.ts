@@ -58,8 +58,8 @@ export function postingGas(data: string, measured: number): PostingGas {
 }
 
 /**
- * Posts `batches` full batches of random bytes (posted signatures are random
- * words, so nearly every byte is non-zero, as on a real chain) and returns the
+ * Posts `batches` full batches of random bytes (posted R8s and aggregate Ss are
+ * random words, so nearly every byte is non-zero, as on a real chain) and returns the
  * posting's gas. The contract checks lengths and evaluates the data; it never
  * recomputes the batchHash, so any field element serves.
  */
@@ -67,11 +67,9 @@ export async function measurePosting(
   ethers: HardhatEthers,
   rollup: ZkPowRollup,
   sequencer: Parameters<ZkPowRollup["connect"]>[0],
-  options: { batches: number; batchSize: number; transferBytes: number },
+  options: { batches: number; batchBytes: number },
 ): Promise<PostingGas> {
-  const data = Array.from({ length: options.batches }, () =>
-    Uint8Array.from(randomBytes(options.batchSize * options.transferBytes)),
-  );
+  const data = Array.from({ length: options.batches }, () => Uint8Array.from(randomBytes(options.batchBytes)));
   const hashes = data.map((_, i) => BigInt(i + 1));
   const tx = await rollup.connect(sequencer).sequenceBatches(data, hashes);
   const receipt = await tx.wait();

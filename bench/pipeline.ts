@@ -17,6 +17,7 @@ import fc from "fast-check";
 import { pino } from "pino";
 
 import { ensureCircuit, TEST_CIRCUIT, type CircuitArtifacts } from "../off-chain/circuits/index.js";
+import type { PostedBatch } from "../off-chain/l2/encoding.js";
 import type { L2State } from "../off-chain/l2/state.js";
 import {
   BatchProver,
@@ -42,7 +43,7 @@ const round3 = (value: number): number => Math.round(value * 1000) / 1000;
 
 interface Batch {
   readonly state: L2State;
-  readonly transfers: ReturnType<typeof validTransfers>;
+  readonly batch: PostedBatch;
 }
 
 /** SEQUENCES x BATCHES full batches of valid transfers, each from the state the one before leaves (fixed seed). */
@@ -58,8 +59,8 @@ function plan(fixture: L2Fixture, artifacts: CircuitArtifacts): Batch[][] {
     const batches: Batch[] = [];
     for (let b = 0; b < BATCHES; b++) {
       const transfers = validTransfers(fixture, state, choices[s * BATCHES + b] ?? []);
-      batches.push({ state, transfers });
-      state = state.apply(transfers, fixture.chainId).state;
+      batches.push({ state, batch: state.seal(transfers, fixture.chainId) });
+      state = state.applySigned(transfers, fixture.chainId).state;
     }
     sequences.push(batches);
   }
@@ -96,7 +97,7 @@ async function run(provers: number, artifacts: CircuitArtifacts, fixture: L2Fixt
     // Warm-up, untimed: each prover process loads the wasm and the zkey with its first proof.
     const first = sequences[0]?.[0];
     if (first === undefined) throw new Error("no batch planned");
-    await Promise.all(clients.map(() => prover.prove(first.transfers, first.state, PROVER)));
+    await Promise.all(clients.map(() => prover.prove(first.batch, first.state, PROVER)));
 
     const started = performance.now();
     const proofs: BatchProofResult[] = [];
@@ -104,7 +105,7 @@ async function run(provers: number, artifacts: CircuitArtifacts, fixture: L2Fixt
       sequences.map(async (batches, s) => {
         const results = await Promise.all(
           batches.map((batch, b) =>
-            prover.prove(batch.transfers, batch.state, PROVER, BigInt(s), `sequence ${s} batch ${b}`),
+            prover.prove(batch.batch, batch.state, PROVER, BigInt(s), `sequence ${s} batch ${b}`),
           ),
         );
         for (const result of results) {

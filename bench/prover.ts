@@ -81,14 +81,14 @@ async function measure(request: ChildRequest): Promise<ChildResult> {
         transferChoices(2 ** treeDepth, batchSize).filter((choices) => choices.length === batchSize),
         { numRuns: request.rounds * request.concurrent + 1, seed: 7 },
       )
-      .map((choices) => validTransfers(fixture, fixture.genesis, choices));
+      .map((choices) => fixture.genesis.seal(validTransfers(fixture, fixture.genesis, choices), fixture.chainId));
     // One warm-up proof: the first one also loads the wasm and the zkey.
-    await prover.prove(batches[0] ?? [], fixture.genesis, PROVER);
+    await prover.prove(batchAt(batches, 0), fixture.genesis, PROVER);
     for (let r = 0; r < request.rounds; r++) {
       const started = performance.now();
       const proofs = await Promise.all(
         Array.from({ length: request.concurrent }, (_, i) =>
-          prover.prove(batches[1 + r * request.concurrent + i] ?? [], fixture.genesis, PROVER),
+          prover.prove(batchAt(batches, 1 + r * request.concurrent + i), fixture.genesis, PROVER),
         ),
       );
       result.roundSeconds.push((performance.now() - started) / 1000);
@@ -197,4 +197,10 @@ if (process.argv[2] === "--child") {
     console.error(error);
     process.exit(1);
   });
+}
+
+function batchAt<T>(batches: readonly T[], index: number): T {
+  const batch = batches[index];
+  if (batch === undefined) throw new RangeError(`no batch ${index} of ${batches.length} was planned`);
+  return batch;
 }

@@ -2,6 +2,7 @@ pragma circom 2.1.9;
 
 include "circomlib/circuits/bitify.circom";
 include "circomlib/circuits/comparators.circom";
+include "./lib/aggregate.circom";
 include "./lib/batch-data.circom";
 include "./lib/transfer.circom";
 
@@ -16,11 +17,14 @@ include "./lib/transfer.circom";
  *   dataEvaluation  the posted data as a polynomial at z, evaluated by the contract;
  *   prover          the address of the miner who made the proof.
  *
- * Proves: applying the first `count` slots (posted transfers, each applied or
- * skipped, see TransferSlot) in order to oldStateRoot gives newStateRoot; the
- * remaining batchSize - count slots are padding that posts zero bytes; the
- * slots are exactly the bytes behind batchHash, dataPoint and dataEvaluation
- * on the rollup with id chainId.
+ * Proves: the posted data is the batch's aggregate S (32 bytes) and then
+ * `count` transfers; the remaining batchSize - count slots are padding that
+ * posts zero bytes; the data is exactly the bytes behind batchHash, dataPoint
+ * and dataEvaluation on the rollup with id chainId. If S is the aggregate of
+ * the signers' signatures (AggregateSignatureValid), applying the transfers in
+ * order to oldStateRoot (each applied or skipped, see TransferSlot) gives
+ * newStateRoot; if it is not, newStateRoot = oldStateRoot: the batch changes
+ * nothing, since no one can tell which signature is missing.
  *
  * prover enters no other constraint. It is squared below so that it is part of
  * the constraint system: a proof made for one prover does not verify for any
@@ -38,14 +42,14 @@ template Batch(batchSize, depth) {
 
     signal input chainId;
     signal input count;
+    signal input aggregateSHi;
+    signal input aggregateSLo;
 
     signal input from[batchSize];
     signal input to[batchSize];
     signal input amount[batchSize];
     signal input signatureR8Hi[batchSize];
     signal input signatureR8Lo[batchSize];
-    signal input signatureSHi[batchSize];
-    signal input signatureSLo[batchSize];
     signal input signatureR8x[batchSize];
     signal input signatureR8OnCurve[batchSize];
     signal input senderExists[batchSize];
@@ -88,8 +92,6 @@ template Batch(batchSize, depth) {
         slots[i].amount <== amount[i];
         slots[i].signatureR8Hi <== signatureR8Hi[i];
         slots[i].signatureR8Lo <== signatureR8Lo[i];
-        slots[i].signatureSHi <== signatureSHi[i];
-        slots[i].signatureSLo <== signatureSLo[i];
         slots[i].signatureR8x <== signatureR8x[i];
         slots[i].signatureR8OnCurve <== signatureR8OnCurve[i];
         slots[i].senderExists <== senderExists[i];
@@ -106,17 +108,36 @@ template Batch(batchSize, depth) {
         slots[i].receiverSiblings <== receiverSiblings[i];
         roots[i + 1] <== slots[i].rootOut;
     }
-    newStateRoot === roots[batchSize];
 
-    // --- The slots are exactly the posted bytes. ---
+    // --- The aggregate signature; without it the batch changes nothing. ---
+    component sWords[2];
+    signal sBits[256];
+    for (var w = 0; w < 2; w++) sWords[w] = Num2Bits(128);
+    sWords[0].in <== aggregateSLo;
+    sWords[1].in <== aggregateSHi;
+    for (var b = 0; b < 128; b++) {
+        sBits[b] <== sWords[0].out[b];
+        sBits[128 + b] <== sWords[1].out[b];
+    }
+    component signature = AggregateSignatureValid(batchSize);
+    signature.sBits <== sBits;
+    for (var i = 0; i < batchSize; i++) {
+        signature.signer[i] <== slots[i].signer;
+        signature.h[i] <== slots[i].challenge;
+        signature.point[i] <== slots[i].sharePoint;
+    }
+    newStateRoot === oldStateRoot + signature.valid * (roots[batchSize] - oldStateRoot);
+
+    // --- S and the slots are exactly the posted bytes. ---
     var txBits = TX_BITS(depth);
-    component data = BatchData(batchSize * txBits);
+    component data = BatchData(256 + batchSize * txBits);
     data.chainId <== chainId;
     data.count <== count;
     data.point <== dataPoint;
+    for (var b = 0; b < 256; b++) data.dataBits[b] <== sBits[255 - b];
     for (var i = 0; i < batchSize; i++) {
         for (var b = 0; b < txBits; b++) {
-            data.dataBits[i * txBits + b] <== slots[i].dataBits[b];
+            data.dataBits[256 + i * txBits + b] <== slots[i].dataBits[b];
         }
     }
     batchHash === data.hash;

@@ -125,11 +125,12 @@ const rollup = ZkPowRollup__factory.connect(deployment.rollup, sequencer);
 let state = genesisState(crypto, genesis);
 for (const posted of await readPostedSequences(rollup, deployment.block)) {
   for (const batch of posted.batches)
-    state = state.apply(decodeBatchData(batch.data, treeDepth), ROLLUP_CHAIN_ID).state;
+    state = state.applyBatch(decodeBatchData(batch.data, treeDepth), ROLLUP_CHAIN_ID).state;
 }
 for (const batches of [1, 3]) {
   const data: Uint8Array[] = [];
   for (let b = 0; b < batches; b++) {
+    const before = state;
     const transfers: SignedTransfer[] = [];
     for (let t = 0; t < batchSize; t++) {
       const from = Math.floor(Math.random() * keys.length);
@@ -139,10 +140,10 @@ for (const batches of [1, 3]) {
       if (sender === undefined || key === undefined) throw new Error(`no account ${from}`);
       const amount = BigInt(1 + Math.floor(Math.random() * 100));
       const transfer = signTransfer(crypto.poseidon, key, ROLLUP_CHAIN_ID, { from, to, amount, nonce: sender.nonce });
-      state = state.apply([transfer], ROLLUP_CHAIN_ID).state;
+      state = state.applySigned([transfer], ROLLUP_CHAIN_ID).state;
       transfers.push(transfer);
     }
-    data.push(encodeBatchData(transfers, treeDepth));
+    data.push(encodeBatchData(before.seal(transfers, ROLLUP_CHAIN_ID), treeDepth));
   }
   const hashes = data.map(
     (bytes) => batchCommitment(crypto.poseidon, ROLLUP_CHAIN_ID, bytes, batchSize, treeDepth).batchHash,

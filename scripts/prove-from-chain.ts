@@ -94,7 +94,7 @@ let state = genesisState(crypto, genesis, genesisFile);
 for (const sequence of posted) {
   before.set(sequence.sequence, state);
   for (const batch of sequence.batches) {
-    state = state.apply(decodeBatchData(batch.data, genesis.treeDepth), genesis.chainId).state;
+    state = state.applyBatch(decodeBatchData(batch.data, genesis.treeDepth), genesis.chainId).state;
   }
   if (sequence.lastBatch === lastVerified && state.root !== (await rollup.stateRoot())) {
     fail(

@@ -5,145 +5,149 @@ include "circomlib/circuits/bitify.circom";
 include "circomlib/circuits/comparators.circom";
 include "circomlib/circuits/compconstant.circom";
 include "circomlib/circuits/escalarmulany.circom";
-include "circomlib/circuits/escalarmulfix.circom";
 include "circomlib/circuits/poseidon.circom";
 
 /*
- * PostedSignatureValid(): whether two posted 256-bit words are the key's
- * EdDSA-Poseidon signature of M. It never fails: every input gives valid = 0
- * or 1, so a batch with a bad signature in it can still be proven (the
- * transfer is then skipped). off-chain/l2/signature.ts decides the same.
+ * PostedPoint(): the point a posted 256-bit word names, if any. It never
+ * fails: every input gives ok = 0 or 1. off-chain/l2/signature.ts
+ * (decompressPoint) decides the same.
  *
- *   r8Bits  the posted R8, least significant bit first: bits 0..254 are y,
- *           bit 255 is set iff x > (p - 1) / 2 (the usual compression);
- *   sBits   the posted S, least significant bit first.
+ *   bits  the posted word, least significant bit first: bits 0..254 are y,
+ *         bit 255 is set iff x > (p - 1) / 2 (the usual compression).
  *
- * valid = 1 iff all of:
- *   S < l (the subgroup order; the top three bits are zero);
- *   y < p, and the curve has a point (x, y) with x's sign as posted (x = 0 has only the positive sign);
- *   8A is not the identity (a small-order key signs nothing);
- *   S * B8 = R8 + Poseidon(R8x, R8y, Ax, Ay, M) * 8A.
+ * ok = 1 iff y < p and the curve has a point (x, y) with x's sign as posted
+ * (x = 0 has only the positive sign); then (x, y) is that point, else the
+ * identity (0, 1), so that the caller's additions stay on the curve.
  *
- * Witness: r8x and r8OnCurve. With r8OnCurve = 1, r8x is the point's x; with
- * r8OnCurve = 0, r8x is a square root of 5 (1 - y^2) / (a - d y^2): since 5 is
- * a non-residue mod p, that root exists exactly when the curve has no point
- * at y, so the prover cannot claim "no point" for a y that has one.
+ * Witness: x and onCurve. With onCurve = 1, x is the point's x; with
+ * onCurve = 0, x is a square root of 5 (1 - y^2) / (a - d y^2): since 5 is a
+ * non-residue mod p, that root exists exactly when the curve has no point at
+ * y, so the prover cannot claim "no point" for a y that has one.
  *
- * Assumes: (Ax, Ay) is on the curve (genesis keys are checked; an empty
- * account is given the identity (0, 1)); every bit input is 0 or 1 (the caller
- * takes them from Num2Bits).
+ * Assumes: every bit is 0 or 1 (the caller takes them from Num2Bits).
  */
-template PostedSignatureValid() {
-    signal input Ax;
-    signal input Ay;
-    signal input M;
-    signal input r8Bits[256];
-    signal input sBits[256];
-    signal input r8x;
-    signal input r8OnCurve;
-    signal output valid;
+template PostedPoint() {
+    signal input bits[256];
+    signal input x;
+    signal input onCurve;
+    signal output ok;
+    signal output px;
+    signal output py;
 
     var A = 168700;
     var D = 168696;
     var NON_RESIDUE = 5;
 
-    // --- S < l: top three bits zero and the low 253 bits at most l - 1. ---
-    component sTopZero = IsZero();
-    sTopZero.in <== sBits[253] + sBits[254] + sBits[255];
-    component sAboveOrder = CompConstant(2736030358979909402780800718157159386076813972158567259200215660948447373040);
-    for (var i = 0; i < 253; i++) sAboveOrder.in[i] <== sBits[i];
-    sAboveOrder.in[253] <== 0;
-    signal sOk <== sTopZero.out * (1 - sAboveOrder.out);
-
     // --- y canonical: bit 254 clear and the low 254 bits at most p - 1. ---
     component yAboveField = CompConstant(21888242871839275222246405745257275088548364400416034343698204186575808495616);
-    for (var i = 0; i < 254; i++) yAboveField.in[i] <== r8Bits[i];
-    signal yOk <== (1 - r8Bits[254]) * (1 - yAboveField.out);
+    for (var i = 0; i < 254; i++) yAboveField.in[i] <== bits[i];
+    signal yOk <== (1 - bits[254]) * (1 - yAboveField.out);
 
-    // --- Decompression: r8x^2 (a - d y^2) = (1 - y^2) (r8OnCurve ? 1 : 5). ---
+    // --- Decompression: x^2 (a - d y^2) = (1 - y^2) (onCurve ? 1 : 5). ---
     var y = 0;
     // 2 ** i is the field power; y wraps mod p when the posted y is not canonical (then yOk = 0).
-    for (var i = 0; i < 255; i++) y += r8Bits[i] * (2 ** i);
-    r8OnCurve * (r8OnCurve - 1) === 0;
+    for (var i = 0; i < 255; i++) y += bits[i] * (2 ** i);
+    onCurve * (onCurve - 1) === 0;
     signal y2 <== y * y;
-    signal x2 <== r8x * r8x;
-    signal rhs <== (1 - y2) * (NON_RESIDUE - (NON_RESIDUE - 1) * r8OnCurve);
+    signal x2 <== x * x;
+    signal rhs <== (1 - y2) * (NON_RESIDUE - (NON_RESIDUE - 1) * onCurve);
     x2 * (A - D * y2) === rhs;
     // y = ±1 gives x = 0 on both sides: there the point exists, and no one may claim otherwise.
     component uZero = IsZero();
     uZero.in <== 1 - y2;
-    (1 - r8OnCurve) * uZero.out === 0;
+    (1 - onCurve) * uZero.out === 0;
 
     // --- x's sign as posted: x > (p - 1) / 2 iff bit 255. ---
     component xBits = Num2Bits_strict();
-    xBits.in <== r8x;
+    xBits.in <== x;
     component xNegative = CompConstant(10944121435919637611123202872628637544274182200208017171849102093287904247808);
     for (var i = 0; i < 254; i++) xNegative.in[i] <== xBits.out[i];
     component signOk = IsEqual();
     signOk.in[0] <== xNegative.out;
-    signOk.in[1] <== r8Bits[255];
+    signOk.in[1] <== bits[255];
 
-    // Off the curve, R8 is replaced by the identity: the additions below stay on the curve (their formulas are
-    // complete there), so every input has a witness.
-    signal r8X <== r8OnCurve * r8x;
-    signal r8Y <== r8OnCurve * (y - 1) + 1;
+    signal checks[2];
+    checks[0] <== yOk * onCurve;
+    checks[1] <== checks[0] * signOk.out;
+    ok <== checks[1];
+    px <== ok * x;
+    py <== ok * (y - 1) + 1;
+}
 
-    // --- h = Poseidon(R8x, R8y, Ax, Ay, M). ---
+/*
+ * SignatureShare(): one signer's part of a batch's aggregate signature
+ * (AggregateSignatureValid): its challenge and its point
+ *
+ *   h     = Poseidon(R8x, R8y, Ax, Ay, M), the EdDSA-Poseidon challenge;
+ *   point = 8 (R8 + h * 8A).
+ *
+ * A signer's own signature (R8, S) satisfies S * B8 = R8 + h * 8A, so
+ * 8 S B8 = point. The factor 8 clears any small-order part of a posted R8:
+ * the point is in the prime-order subgroup, where the aggregate's ladder is
+ * sound. keyUsable = 0 for a key of small order (8A is the identity), which
+ * signs nothing: with it any R8 = S B8 would do.
+ *
+ * Assumes: (Ax, Ay) and R8 are on the curve (genesis keys are checked; an
+ * empty account is given the identity; R8 comes from PostedPoint).
+ */
+template SignatureShare() {
+    signal input Ax;
+    signal input Ay;
+    signal input M;
+    signal input r8x;
+    signal input r8y;
+    signal output h;
+    signal output keyUsable;
+    signal output point[2];
+
     component hash = Poseidon(5);
-    hash.inputs[0] <== r8X;
-    hash.inputs[1] <== r8Y;
+    hash.inputs[0] <== r8x;
+    hash.inputs[1] <== r8y;
     hash.inputs[2] <== Ax;
     hash.inputs[3] <== Ay;
     hash.inputs[4] <== M;
+    h <== hash.out;
     component hBits = Num2Bits_strict();
     hBits.in <== hash.out;
 
-    // --- 8A, and the key is not of small order. ---
-    component dbl1 = BabyDbl();
-    dbl1.x <== Ax;
-    dbl1.y <== Ay;
-    component dbl2 = BabyDbl();
-    dbl2.x <== dbl1.xout;
-    dbl2.y <== dbl1.yout;
-    component dbl3 = BabyDbl();
-    dbl3.x <== dbl2.xout;
-    dbl3.y <== dbl2.yout;
+    // --- 8A, and whether the key is of small order. ---
+    component keyTimes8 = TimesEight();
+    keyTimes8.x <== Ax;
+    keyTimes8.y <== Ay;
     component keySmall = IsZero();
-    keySmall.in <== dbl3.xout;
+    keySmall.in <== keyTimes8.xout;
+    keyUsable <== 1 - keySmall.out;
 
-    // --- right = R8 + h * 8A; left = S * B8 (S zeroed when out of range: the fixed-base ladder is only
-    // promised for scalars below l). ---
+    // --- 8 (R8 + h * 8A). ---
     component mulAny = EscalarMulAny(254);
     for (var i = 0; i < 254; i++) mulAny.e[i] <== hBits.out[i];
-    mulAny.p[0] <== dbl3.xout;
-    mulAny.p[1] <== dbl3.yout;
-    component right = BabyAdd();
-    right.x1 <== r8X;
-    right.y1 <== r8Y;
-    right.x2 <== mulAny.out[0];
-    right.y2 <== mulAny.out[1];
+    mulAny.p[0] <== keyTimes8.xout;
+    mulAny.p[1] <== keyTimes8.yout;
+    component sum = BabyAdd();
+    sum.x1 <== r8x;
+    sum.y1 <== r8y;
+    sum.x2 <== mulAny.out[0];
+    sum.y2 <== mulAny.out[1];
+    component sumTimes8 = TimesEight();
+    sumTimes8.x <== sum.xout;
+    sumTimes8.y <== sum.yout;
+    point[0] <== sumTimes8.xout;
+    point[1] <== sumTimes8.yout;
+}
 
-    var BASE8[2] = [
-        5299619240641551281634865583518297030282874472190772894086521144482721001553,
-        16950150798460657717958625567821834550301663161624707787222815936182638968203
-    ];
-    component left = EscalarMulFix(253, BASE8);
-    for (var i = 0; i < 253; i++) left.e[i] <== sBits[i] * sOk;
+/* TimesEight(): 8 P by three doublings (BabyAdd's formulas are complete on BabyJubJub: any point of the curve). */
+template TimesEight() {
+    signal input x;
+    signal input y;
+    signal output xout;
+    signal output yout;
 
-    component equalX = IsEqual();
-    equalX.in[0] <== left.out[0];
-    equalX.in[1] <== right.xout;
-    component equalY = IsEqual();
-    equalY.in[0] <== left.out[1];
-    equalY.in[1] <== right.yout;
-
-    // --- All of the above. ---
-    signal checks[6];
-    checks[0] <== sOk * yOk;
-    checks[1] <== checks[0] * r8OnCurve;
-    checks[2] <== checks[1] * signOk.out;
-    checks[3] <== checks[2] * (1 - keySmall.out);
-    checks[4] <== checks[3] * equalX.out;
-    checks[5] <== checks[4] * equalY.out;
-    valid <== checks[5];
+    component dbl[3];
+    for (var i = 0; i < 3; i++) {
+        dbl[i] = BabyDbl();
+        dbl[i].x <== i == 0 ? x : dbl[i - 1].xout;
+        dbl[i].y <== i == 0 ? y : dbl[i - 1].yout;
+    }
+    xout <== dbl[2].xout;
+    yout <== dbl[2].yout;
 }

@@ -8,11 +8,12 @@ include "./merkle.circom";
 include "./signature.circom";
 
 // Widths of the posted transfer encoding (off-chain/l2/constants.ts and contracts/libraries/BatchHash.sol hold the
-// same): an account index takes whole bytes, enough for the tree; amount is a uint64; the signature is R8
-// compressed and S, 32 bytes each. Every balance is a uint64 too.
+// same): an account index takes whole bytes, enough for the tree; amount is a uint64; the signature's R8 is
+// compressed to 32 bytes (its S is folded into the batch's aggregate S, see AggregateSignatureValid). Every balance
+// is a uint64 too.
 function INDEX_BITS(depth) { return 8 * ((depth + 7) \ 8); }
 function AMOUNT_BITS() { return 64; }
-function TX_BITS(depth) { return 2 * INDEX_BITS(depth) + AMOUNT_BITS() + 512; }
+function TX_BITS(depth) { return 2 * INDEX_BITS(depth) + AMOUNT_BITS() + 256; }
 
 /*
  * AccountOpening(depth): a leaf of the state tree that is an account or empty.
@@ -42,12 +43,17 @@ template AccountOpening() {
  * TransferSlot(depth): one slot of a batch, applied or skipped. Never fails
  * on a posted transfer's content: every rule is decided, not asserted.
  *
+ * The slot is a signer of the batch's aggregate signature (signer = 1) iff
+ * enabled, from is inside the tree, the sender exists with a key not of small
+ * order, and the posted R8 is a point; its share (SignatureShare) is over the
+ * message Poseidon(chainId, from, to, amount, nonce) at the sender's current
+ * nonce. The slot is applied as if the aggregate holds: the batch (Batch)
+ * keeps the result only if it does, so each signer's signature counts.
+ *
  * The slot opens the sender's leaf at from's low `depth` bits in rootIn, and
  * the receiver's leaf at to's low `depth` bits in the tree after the debit.
  * The debit (balance - amount, nonce + 1) happens iff
- *   enabled, from and to are inside the tree, the sender exists, the posted
- *   signature is the sender's over Poseidon(chainId, from, to, amount, nonce)
- *   at its current nonce (PostedSignatureValid), and amount <= balance;
+ *   the slot is a signer, to is inside the tree, and amount <= balance;
  * the transfer applies (valid = 1) iff also the receiver exists and its
  * balance + amount fits 64 bits. Then rootOut is the root after the credit;
  * otherwise rootOut = rootIn: nothing changes, not even the sender's nonce.
@@ -56,7 +62,7 @@ template AccountOpening() {
  * data commitment covers them.
  *
  * Outputs the slot's TX_BITS(depth) bits of posted data, most significant
- * first: from, to, amount, R8, S (big-endian).
+ * first: from, to, amount, R8 (big-endian).
  *
  * Assumes: enabled is 0 or 1; every balance in the tree fits 64 bits and every
  * key in it is on the curve (genesis is checked; this template keeps both).
@@ -69,15 +75,13 @@ template TransferSlot(depth) {
     signal input chainId;
     signal input rootIn;
 
-    // The transfer as posted; the signature words in 128-bit halves.
+    // The transfer as posted; R8's word in 128-bit halves.
     signal input from;
     signal input to;
     signal input amount;
     signal input signatureR8Hi;
     signal input signatureR8Lo;
-    signal input signatureSHi;
-    signal input signatureSLo;
-    // R8's decompression witness (see PostedSignatureValid).
+    // R8's decompression witness (see PostedPoint).
     signal input signatureR8x;
     signal input signatureR8OnCurve;
 
@@ -100,6 +104,10 @@ template TransferSlot(depth) {
     signal output rootOut;
     signal output valid;
     signal output dataBits[TX_BITS(depth)];
+    // The slot's part in the aggregate signature (AggregateSignatureValid).
+    signal output signer;
+    signal output challenge;
+    signal output sharePoint[2];
 
     // --- The posted fields as bits. ---
     component fromBits = Num2Bits(INDEX);
@@ -108,19 +116,14 @@ template TransferSlot(depth) {
     toBits.in <== to;
     component amountBits = Num2Bits(AMOUNT_BITS());
     amountBits.in <== amount;
-    component words[4];
+    component words[2];
     signal r8Bits[256];
-    signal sBits[256];
-    for (var w = 0; w < 4; w++) words[w] = Num2Bits(128);
+    for (var w = 0; w < 2; w++) words[w] = Num2Bits(128);
     words[0].in <== signatureR8Lo;
     words[1].in <== signatureR8Hi;
-    words[2].in <== signatureSLo;
-    words[3].in <== signatureSHi;
     for (var b = 0; b < 128; b++) {
         r8Bits[b] <== words[0].out[b];
         r8Bits[128 + b] <== words[1].out[b];
-        sBits[b] <== words[2].out[b];
-        sBits[128 + b] <== words[3].out[b];
     }
 
     // --- The posted bytes of this slot, most significant bit first. ---
@@ -129,7 +132,6 @@ template TransferSlot(depth) {
     for (var b = INDEX - 1; b >= 0; b--) { dataBits[at] <== toBits.out[b]; at++; }
     for (var b = AMOUNT_BITS() - 1; b >= 0; b--) { dataBits[at] <== amountBits.out[b]; at++; }
     for (var b = 255; b >= 0; b--) { dataBits[at] <== r8Bits[b]; at++; }
-    for (var b = 255; b >= 0; b--) { dataBits[at] <== sBits[b]; at++; }
 
     // --- Indices inside the tree: the bits above `depth` are zero. ---
     var fromHigh = 0;
@@ -158,34 +160,41 @@ template TransferSlot(depth) {
     }
     senderRoot.root === rootIn;
 
-    // --- The sender signed exactly this transfer, at its current nonce, on this rollup. ---
+    // --- The sender's share of the aggregate signature: this transfer, at its current nonce, on this rollup. ---
     component message = Poseidon(5);
     message.inputs[0] <== chainId;
     message.inputs[1] <== from;
     message.inputs[2] <== to;
     message.inputs[3] <== amount;
     message.inputs[4] <== senderNonce;
-    component signature = PostedSignatureValid();
-    signature.Ax <== senderPublicKeyX;
-    signature.Ay <== senderPublicKeyY;
-    signature.M <== message.out;
-    signature.r8Bits <== r8Bits;
-    signature.sBits <== sBits;
-    signature.r8x <== signatureR8x;
-    signature.r8OnCurve <== signatureR8OnCurve;
+    component r8 = PostedPoint();
+    r8.bits <== r8Bits;
+    r8.x <== signatureR8x;
+    r8.onCurve <== signatureR8OnCurve;
+    component share = SignatureShare();
+    share.Ax <== senderPublicKeyX;
+    share.Ay <== senderPublicKeyY;
+    share.M <== message.out;
+    share.r8x <== r8.px;
+    share.r8y <== r8.py;
+    signal signerChecks[4];
+    signerChecks[0] <== enabled * fromInside.out;
+    signerChecks[1] <== signerChecks[0] * senderExists;
+    signerChecks[2] <== signerChecks[1] * share.keyUsable;
+    signerChecks[3] <== signerChecks[2] * r8.ok;
+    signer <== signerChecks[3];
+    challenge <== share.h;
+    sharePoint <== share.point;
 
     // --- No overdraft (both below 2^64: amount by its bits, the balance by the tree's invariant). ---
     component covered = LessEqThan(AMOUNT_BITS());
     covered.in[0] <== amount;
     covered.in[1] <== senderBalance;
 
-    signal debitChecks[5];
-    debitChecks[0] <== enabled * fromInside.out;
-    debitChecks[1] <== debitChecks[0] * toInside.out;
-    debitChecks[2] <== debitChecks[1] * senderExists;
-    debitChecks[3] <== debitChecks[2] * signature.valid;
-    debitChecks[4] <== debitChecks[3] * covered.out;
-    signal debited <== debitChecks[4];
+    signal debitChecks[2];
+    debitChecks[0] <== signer * toInside.out;
+    debitChecks[1] <== debitChecks[0] * covered.out;
+    signal debited <== debitChecks[1];
 
     // --- The tree after the debit (rootIn itself when there is none). ---
     component senderAfter = AccountLeaf();

@@ -16,16 +16,19 @@ import {IZkPowRollup} from "../interfaces/IZkPowRollup.sol";
 ///   dataEvaluation  y = chainId + count z + sum_j c_j z^(j + 2) mod p: the data as a polynomial at z, a few dozen gas
 ///                   per chunk. A proof shows the same y for its own data with the same batchHash; two different
 ///                   data give the same y at a random z with probability below (chunks + 2) / p.
-/// A transfer is 2 * ceil(treeDepth / 8) + 72 bytes: from, to (account indices), amount (uint64), the signature's R8
-/// (compressed) and S (32 bytes each), big-endian. docs/circuit.md has the costs.
+/// The data is the batch's aggregate S (32 bytes: the half-aggregate of its transfers' signatures), then
+/// 2 * ceil(treeDepth / 8) + 40 bytes per transfer: from, to (account indices), amount (uint64) and the signature's R8
+/// (compressed, 32 bytes), big-endian. docs/circuit.md has the costs.
 library BatchHash {
     /// @notice Bytes of data per chunk: 31 bytes are always below the field modulus.
     uint256 internal constant CHUNK_BYTES = 31;
+    /// @notice Bytes of the aggregate S that opens a batch's data.
+    uint256 internal constant AGGREGATE_S_BYTES = 32;
     /// @notice The BN254 scalar field modulus.
     uint256 internal constant SNARK_SCALAR_FIELD =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
 
-    /// @notice The batch data is not a whole number of transfers.
+    /// @notice The batch data is not the aggregate S and a whole number of transfers.
     /// @param length The data's length in bytes.
     /// @param transferBytes The bytes of one transfer.
     error BatchDataNotWholeTransfers(uint256 length, uint256 transferBytes);
@@ -39,12 +42,13 @@ library BatchHash {
 
     /// @notice The bytes of one posted transfer in a tree of this depth.
     /// @param treeDepth The state tree's depth.
-    /// @return bytesPerTransfer 2 * ceil(treeDepth / 8) + 8 + 64.
+    /// @return bytesPerTransfer 2 * ceil(treeDepth / 8) + 8 + 32.
     function transferBytes(uint256 treeDepth) internal pure returns (uint256 bytesPerTransfer) {
-        bytesPerTransfer = 2 * ((treeDepth + 7) / 8) + 72;
+        bytesPerTransfer = 2 * ((treeDepth + 7) / 8) + 40;
     }
 
-    /// @notice The number of transfers in a batch's data, checked to be whole and between 1 and batchSize.
+    /// @notice The number of transfers in a batch's data (after its aggregate S), checked to be whole and between 1
+    /// and batchSize.
     /// @param data The posted data.
     /// @param batchSize The circuit's batch size.
     /// @param bytesPerTransfer The bytes of one transfer.
@@ -54,8 +58,10 @@ library BatchHash {
         uint256 batchSize,
         uint256 bytesPerTransfer
     ) internal pure returns (uint256 transfers) {
-        if (data.length % bytesPerTransfer != 0) revert BatchDataNotWholeTransfers(data.length, bytesPerTransfer);
-        transfers = data.length / bytesPerTransfer;
+        if (data.length < AGGREGATE_S_BYTES || (data.length - AGGREGATE_S_BYTES) % bytesPerTransfer != 0) {
+            revert BatchDataNotWholeTransfers(data.length, bytesPerTransfer);
+        }
+        transfers = (data.length - AGGREGATE_S_BYTES) / bytesPerTransfer;
         if (transfers == 0 || transfers > batchSize) revert BatchSizeOutOfRange(transfers, batchSize);
     }
 
@@ -142,7 +148,7 @@ library BatchHash {
         uint256 bytesPerTransfer
     ) internal pure returns (uint256 h) {
         h = PoseidonT3.hash([chainId, count(data, batchSize, bytesPerTransfer)]);
-        uint256 chunks = (batchSize * bytesPerTransfer + CHUNK_BYTES - 1) / CHUNK_BYTES;
+        uint256 chunks = (AGGREGATE_S_BYTES + batchSize * bytesPerTransfer + CHUNK_BYTES - 1) / CHUNK_BYTES;
         for (uint256 k = 0; k < chunks; ++k) {
             h = PoseidonT3.hash([h, _chunk(data, k * CHUNK_BYTES)]);
         }

@@ -1,6 +1,6 @@
 import { keccak256, solidityPacked } from "ethers";
 
-import { CHUNK_BYTES, transferBytes } from "./constants.js";
+import { batchBytes, CHUNK_BYTES } from "./constants.js";
 import { SNARK_SCALAR_FIELD, type PoseidonHash } from "./crypto.js";
 import { countTransfers } from "./encoding.js";
 import { BatchDataError } from "./errors.js";
@@ -21,7 +21,7 @@ export interface BatchCommitment {
 
 /** How many 31-byte chunks a batch of this circuit has: the data zero-padded to batchSize transfers. */
 export function chunkCount(batchSize: number, treeDepth: number): number {
-  return Math.ceil((batchSize * transferBytes(treeDepth)) / CHUNK_BYTES);
+  return Math.ceil(batchBytes(batchSize, treeDepth) / CHUNK_BYTES);
 }
 
 /** The number of transfers in posted batch data, checked against the circuit's batch size. */

@@ -3,8 +3,10 @@
 
 /** Bytes of an amount (uint64, big-endian); every balance is a uint64 too. */
 export const AMOUNT_BYTES = 8;
-/** Bytes of a posted signature: R8 compressed (32) and S (32). */
-export const SIGNATURE_BYTES = 64;
+/** Bytes of a transfer's posted signature part: R8 compressed (its S is folded into the batch's aggregate S). */
+export const R8_BYTES = 32;
+/** Bytes of a batch's aggregate S, posted ahead of its transfers. */
+export const AGGREGATE_S_BYTES = 32;
 /** Bytes of batch data per field element hashed into the batchHash. */
 export const CHUNK_BYTES = 31;
 /** The largest balance or amount: balances are uint64. */
@@ -17,7 +19,12 @@ export function indexBytes(treeDepth: number): number {
   return Math.ceil(treeDepth / 8);
 }
 
-/** Bytes one transfer takes in the posted batch data: from, to, amount, R8, S. */
+/** Bytes one transfer takes in the posted batch data: from, to, amount, R8. */
 export function transferBytes(treeDepth: number): number {
-  return 2 * indexBytes(treeDepth) + AMOUNT_BYTES + SIGNATURE_BYTES;
+  return 2 * indexBytes(treeDepth) + AMOUNT_BYTES + R8_BYTES;
+}
+
+/** Bytes of a batch of `count` transfers: the aggregate S, then the transfers. */
+export function batchBytes(count: number, treeDepth: number): number {
+  return AGGREGATE_S_BYTES + count * transferBytes(treeDepth);
 }

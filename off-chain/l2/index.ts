@@ -1,4 +1,5 @@
 export * from "./account.js";
+export * from "./aggregate.js";
 export * from "./batch-hash.js";
 export * from "./constants.js";
 export * from "./crypto.js";

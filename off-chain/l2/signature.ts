@@ -1,13 +1,15 @@
 import { addPoint, Base8, inCurve, subOrder } from "@zk-kit/baby-jubjub";
 
 import { poseidon, SNARK_SCALAR_FIELD } from "./crypto.js";
+import { A, add, D, extended, multiply, samePoint } from "./curve.js";
 
 /**
- * An EdDSA-Poseidon signature as it is posted (and signed): two 256-bit words.
- *   R8: the point R8 compressed: bits 0..254 its y coordinate, bit 255 set iff x > (p - 1) / 2;
- *   S:  the scalar S.
- * Posted bytes may be anything: verifyPostedSignature decides, exactly as the
- * circuit's PostedSignatureValid does, whether they are a valid signature.
+ * An EdDSA-Poseidon signature as a user signs it and sends it to the
+ * sequencer: two 256-bit words.
+ *   R8: the point R8 compressed: bits 0..254 its y coordinate, bit 255 set iff x > (p - 1) / 2 (posted as is);
+ *   S:  the scalar S (posted folded into its batch's aggregate S, see aggregate.ts).
+ * The words may be anything: verifyPostedSignature decides whether they are a
+ * valid signature; decompressPoint decides R8 as the circuit's PostedPoint does.
  */
 export interface PostedSignature {
   readonly R8: bigint;
@@ -58,11 +60,13 @@ function timesEight(key: CurvePoint): [bigint, bigint] {
 }
 
 /**
- * Whether `signature` is the key's EdDSA-Poseidon signature of `message`,
- * deciding every input as the circuit does: S below the subgroup order, R8 a
- * canonical compressed point, 8A not the identity (a small-order key signs
- * nothing: with 8A = 0 any R8 = S * B8 would verify), and
- * S * B8 = R8 + Poseidon(R8x, R8y, Ax, Ay, message) * 8A.
+ * Whether `signature` is the key's EdDSA-Poseidon signature of `message`, as
+ * the sequencer checks each transfer at its door: S below the subgroup order,
+ * R8 a canonical compressed point, 8A not the identity (a small-order key
+ * signs nothing: with 8A = 0 any R8 = S * B8 would verify), and
+ * S * B8 = R8 + Poseidon(R8x, R8y, Ax, Ay, message) * 8A. Stricter than the
+ * batch's aggregate (cofactored, and blind to S + l): every signature that
+ * passes here counts in an aggregate.
  * The key must be on the curve (genesis checks every key).
  */
 export function verifyPostedSignature(message: bigint, signature: PostedSignature, key: CurvePoint): boolean {
@@ -74,48 +78,7 @@ export function verifyPostedSignature(message: bigint, signature: PostedSignatur
   const h = poseidon([r8.x, r8.y, key.x, key.y, message]);
   const left = multiply(extended(Base8), signature.S);
   const right = add(extended([r8.x, r8.y]), multiply(extended(a8), h));
-  // Projective equality: X1 Z2 = X2 Z1 and Y1 Z2 = Y2 Z1.
-  const p = SNARK_SCALAR_FIELD;
-  return (left.X * right.Z - right.X * left.Z) % p === 0n && (left.Y * right.Z - right.Y * left.Z) % p === 0n;
-}
-
-// Scalar multiplication in extended twisted Edwards coordinates (X : Y : T : Z), x = X / Z, y = Y / Z, T = X Y / Z:
-// no field inversion per step, where @zk-kit/baby-jubjub's affine mulPointEscalar inverts twice per addition
-// (about 20 times slower; a miner replays every posted signature). The unified addition below (Hisil et al. 2008,
-// "add-2008-hwcd") is complete on BabyJubJub, whose a is a square and d is not, so it is the group law on every
-// point, as the circuit's BabyAdd is.
-interface Extended {
-  readonly X: bigint;
-  readonly Y: bigint;
-  readonly T: bigint;
-  readonly Z: bigint;
-}
-
-function extended([x, y]: readonly [bigint, bigint]): Extended {
-  return { X: x, Y: y, T: (x * y) % SNARK_SCALAR_FIELD, Z: 1n };
-}
-
-function add(P: Extended, Q: Extended): Extended {
-  const p = SNARK_SCALAR_FIELD;
-  const a = (P.X * Q.X) % p;
-  const b = (P.Y * Q.Y) % p;
-  const c = (((D * P.T) % p) * Q.T) % p;
-  const d = (P.Z * Q.Z) % p;
-  const e = ((((P.X + P.Y) * (Q.X + Q.Y) - a - b) % p) + p) % p;
-  const f = (d - c + p) % p;
-  const g = (d + c) % p;
-  const h = (b - ((A * a) % p) + p) % p;
-  return { X: (e * f) % p, Y: (g * h) % p, T: (e * h) % p, Z: (f * g) % p };
-}
-
-function multiply(point: Extended, scalar: bigint): Extended {
-  let result: Extended = { X: 0n, Y: 1n, T: 0n, Z: 1n };
-  let addend = point;
-  for (let k = scalar; k > 0n; k >>= 1n) {
-    if (k & 1n) result = add(result, addend);
-    addend = add(addend, addend);
-  }
-  return result;
+  return samePoint(left, right);
 }
 
 /**
@@ -141,8 +104,6 @@ export function decompressionWitness(word: bigint): { readonly x: bigint; readon
   return { x: other, onCurve: false };
 }
 
-const A = 168700n;
-const D = 168696n;
 const NON_RESIDUE = 5n;
 
 function modPow(base: bigint, exponent: bigint): bigint {

@@ -1,12 +1,13 @@
 import { accountLeaf, type Account } from "./account.js";
+import { aggregateS, signatureShare, verifyAggregate, type SignatureShare } from "./aggregate.js";
 import { MAX_BALANCE, MAX_TREE_DEPTH } from "./constants.js";
 import type { L2Crypto } from "./crypto.js";
-import type { PostedTransfer } from "./encoding.js";
+import type { PostedBatch, PostedTransfer } from "./encoding.js";
 import type { SkippedTransfer, TransactionRule } from "./errors.js";
 import type { PublicKey } from "./keys.js";
 import { MerkleTree } from "./merkle-tree.js";
-import { isUsablePublicKey, verifyPostedSignature } from "./signature.js";
-import { transferMessage } from "./transfer.js";
+import { decompressPoint, isUsablePublicKey, verifyPostedSignature, type PostedSignature } from "./signature.js";
+import { postedTransfer, transferMessage, type SignedTransfer } from "./transfer.js";
 
 /** An account of the genesis state: it starts with nonce 0. */
 export interface GenesisAccount {
@@ -15,12 +16,17 @@ export interface GenesisAccount {
 }
 
 /**
- * A transfer to apply: what was posted and, when known (a transfer signed
- * here rather than read from the chain), the nonce its sender signed. The
- * nonce only names the failure ("wrong-nonce" rather than "bad-signature");
- * validity never depends on it, as in the circuit.
+ * A transfer with its own whole signature, as the sequencer receives it, and,
+ * when known, the nonce its sender signed. The nonce only names the failure
+ * ("wrong-nonce" rather than "bad-signature"); validity never depends on it.
  */
-export type TransferToApply = PostedTransfer & { readonly nonce?: bigint };
+export interface TransferToApply {
+  readonly from: number;
+  readonly to: number;
+  readonly amount: bigint;
+  readonly signature: PostedSignature;
+  readonly nonce?: bigint;
+}
 
 /**
  * What the circuit needs to know about one slot (see TransferSlot): the
@@ -48,6 +54,21 @@ export interface Transition {
   readonly skipped: readonly SkippedTransfer[];
 }
 
+/** A posted batch's transition. */
+export interface BatchTransition extends Transition {
+  /**
+   * Whether the batch's aggregate S verified. When it did not, the batch
+   * changes nothing (state is the state before it, every transfer is skipped);
+   * steps are still the ones applied as if it had, which the circuit computes.
+   */
+  readonly signed: boolean;
+  /** The state the steps reach, as if the aggregate verified (the circuit's padding slots open it). */
+  readonly stepsState: L2State;
+}
+
+type Failure = { rule: TransactionRule; detail: string };
+/** Decides the signature rule for a sender (an existing account) and the message at its current nonce. */
+type SignatureRule = (sender: Account, message: bigint) => Failure | undefined;
 /**
  * The state of the payment rollup: accounts at indices of a Poseidon Merkle
  * tree. Immutable from outside: applying transfers yields a new state.
@@ -55,8 +76,10 @@ export interface Transition {
  * Every posted transfer is applied or skipped: a transfer that breaks a rule
  * (index out of range, no such account, bad signature or wrong nonce,
  * overdraft, balance overflow) changes nothing, not even the sender's nonce,
- * and the batch goes on. The circuit (circuits/lib/transfer.circom) decides
- * every input the same way, so any posted batch has a proof.
+ * and the batch goes on. A posted batch carries one aggregate S for all its
+ * signatures (off-chain/l2/aggregate.ts): when it does not verify, the whole
+ * batch changes nothing. The circuit (circuits/batch.circom) decides every
+ * input the same way, so any posted batch has a proof.
  */
 export class L2State {
   private constructor(
@@ -111,32 +134,127 @@ export class L2State {
   }
 
   /**
-   * Applies the transfers in order, skipping each one that breaks a rule, and
-   * returns the new state, what the circuit needs of each step and which
-   * transfers were skipped. Never throws for a transfer's content.
+   * Applies transfers that each carry their own whole signature (as the
+   * sequencer receives them) in order, skipping each one that breaks a rule,
+   * and returns the new state, the steps and which transfers were skipped.
+   * Never throws for a transfer's content. Posted as a batch with their
+   * aggregate S (seal), transfers that all pass give the same state.
    */
-  apply(transfers: readonly TransferToApply[], chainId: bigint): Transition {
-    const next = new L2State(this.crypto, this.tree.clone(), new Map(this.accounts));
+  applySigned(transfers: readonly TransferToApply[], chainId: bigint): Transition {
+    const next = this.clone();
     const skipped: SkippedTransfer[] = [];
     const steps = transfers.map((transfer, position) => {
-      const { step, failure } = next.applyTransfer(transfer, chainId);
+      const rule: SignatureRule = (sender, message) =>
+        signatureFailure(this.crypto, transfer, sender, message, chainId);
+      const { step, failure } = next.applyTransfer(postedTransfer(transfer), chainId, rule);
       if (failure !== undefined) skipped.push({ index: position, ...failure });
       return step;
     });
     return { state: next, steps, skipped };
   }
 
-  private applyTransfer(
-    transfer: TransferToApply,
+  /**
+   * Applies a posted batch, as the circuit does: each transfer as if the
+   * batch's aggregate S verifies (every signer's signature counting), then
+   * the aggregate is checked over the signers' shares; if it fails, nothing
+   * changes. Never throws for the batch's content.
+   */
+  applyBatch(batch: PostedBatch, chainId: bigint): BatchTransition {
+    const { next, steps, skipped, shares } = this.signedPass(batch.transfers, chainId);
+    if (verifyAggregate(shares, batch.aggregateS)) {
+      return { state: next, steps, skipped, signed: true, stepsState: next };
+    }
+    const detail = `the batch's aggregate S is not the aggregate of its ${shares.length} signers' signatures`;
+    return {
+      state: this,
+      steps,
+      skipped: batch.transfers.map((_, index) => ({ index, rule: "bad-signature", detail })),
+      signed: false,
+      stepsState: next,
+    };
+  }
+
+  /**
+   * The batch to post for transfers that follow this state: their R8s and
+   * the aggregate of their signers' S (sum z_i S_i mod l). It verifies iff
+   * every signer's own signature does.
+   */
+  seal(transfers: readonly TransferToApply[], chainId: bigint): PostedBatch {
+    const posted = transfers.map(postedTransfer);
+    const { shares } = this.signedPass(posted, chainId);
+    const s = shares.map((share) => transfers[share.slot]?.signature.S ?? 0n);
+    return { aggregateS: aggregateS(shares, s), transfers: posted };
+  }
+
+  /**
+   * The batch to post for transfers accepted one by one (the sequencer's):
+   * like seal, but each share is over the nonce its sender signed, and only
+   * this state's keys are read (they never change), so any state of the
+   * rollup serves. Equal to seal on the state the batch follows when every
+   * transfer applies there.
+   */
+  sealSigned(transfers: readonly SignedTransfer[], chainId: bigint): PostedBatch {
+    const shares: SignatureShare[] = [];
+    const s: bigint[] = [];
+    transfers.forEach((transfer, slot) => {
+      const sender = transfer.from < this.tree.capacity ? this.accounts.get(transfer.from) : undefined;
+      const r8 = decompressPoint(transfer.signature.R8);
+      if (sender === undefined || r8 === undefined || !isUsablePublicKey(sender.publicKey)) return;
+      shares.push(signatureShare(slot, r8, sender.publicKey, transferMessage(this.crypto.poseidon, chainId, transfer)));
+      s.push(transfer.signature.S);
+    });
+    return { aggregateS: aggregateS(shares, s), transfers: transfers.map(postedTransfer) };
+  }
+
+  /** Applies posted transfers as if the aggregate verifies, collecting each signer's share (in slot order). */
+  private signedPass(
+    transfers: readonly PostedTransfer[],
     chainId: bigint,
-  ): { step: TransferStep; failure?: { rule: TransactionRule; detail: string } } {
+  ): { next: L2State; steps: TransferStep[]; skipped: SkippedTransfer[]; shares: SignatureShare[] } {
+    const next = this.clone();
+    const skipped: SkippedTransfer[] = [];
+    const shares: SignatureShare[] = [];
+    const steps = transfers.map((transfer, slot) => {
+      // A signer: its sender exists at an index inside the tree, with a usable key, and R8 is a point. The rules on
+      // `to` and the amount do not enter: the circuit counts the share of every slot that could be signed.
+      const sender = transfer.from < next.tree.capacity ? next.accounts.get(transfer.from) : undefined;
+      const r8 = decompressPoint(transfer.R8);
+      const signer = sender !== undefined && r8 !== undefined && isUsablePublicKey(sender.publicKey);
+      if (signer) {
+        const message = transferMessage(this.crypto.poseidon, chainId, { ...transfer, nonce: sender.nonce });
+        shares.push(signatureShare(slot, r8, sender.publicKey, message));
+      }
+      const rule: SignatureRule = () => {
+        if (signer) return undefined;
+        const detail =
+          r8 === undefined
+            ? `the posted R8 ${transfer.R8} is not a point of BabyJubJub`
+            : `account ${transfer.from}'s key is of small order and signs nothing`;
+        return { rule: "bad-signature", detail };
+      };
+      const { step, failure } = next.applyTransfer(transfer, chainId, rule);
+      if (failure !== undefined) skipped.push({ index: slot, ...failure });
+      return step;
+    });
+    return { next, steps, skipped, shares };
+  }
+
+  private clone(): L2State {
+    return new L2State(this.crypto, this.tree.clone(), new Map(this.accounts));
+  }
+
+  private applyTransfer(
+    transfer: PostedTransfer,
+    chainId: bigint,
+    signatureRule: SignatureRule,
+  ): { step: TransferStep; failure?: Failure } {
     const capacity = this.tree.capacity;
     const senderIndex = transfer.from % capacity;
     const receiverIndex = transfer.to % capacity;
     const sender = this.accounts.get(senderIndex);
     const senderSiblings = this.tree.siblings(senderIndex);
 
-    const failure = this.senderFailure(transfer, sender, chainId);
+    const failure = this.senderFailure(transfer, sender, chainId, signatureRule);
     // The debit happens iff every sender-side rule holds; the receiver is read after it.
     if (failure === undefined && sender !== undefined) {
       this.put(senderIndex, { ...sender, balance: sender.balance - transfer.amount, nonce: sender.nonce + 1n });
@@ -145,7 +263,7 @@ export class L2State {
     const receiverSiblings = this.tree.siblings(receiverIndex);
     const step = { transfer, senderIndex, sender, senderSiblings, receiverIndex, receiver, receiverSiblings };
 
-    let receiverFailure: { rule: TransactionRule; detail: string } | undefined;
+    let receiverFailure: Failure | undefined;
     if (failure === undefined) {
       if (receiver === undefined) {
         receiverFailure = { rule: "no-such-account", detail: `receiver ${transfer.to} has no account` };
@@ -167,10 +285,11 @@ export class L2State {
 
   /** The first sender-side rule the transfer breaks, or undefined. */
   private senderFailure(
-    transfer: TransferToApply,
+    transfer: PostedTransfer,
     sender: Account | undefined,
     chainId: bigint,
-  ): { rule: TransactionRule; detail: string } | undefined {
+    signatureRule: SignatureRule,
+  ): Failure | undefined {
     const capacity = this.tree.capacity;
     for (const [field, index] of [
       ["from", transfer.from],
@@ -187,24 +306,11 @@ export class L2State {
       return { rule: "amount-out-of-range", detail: `amount ${transfer.amount} is not a uint64` };
     }
     if (sender === undefined) return { rule: "no-such-account", detail: `sender ${transfer.from} has no account` };
-    const signed = (nonce: bigint): boolean =>
-      verifyPostedSignature(
-        transferMessage(this.crypto.poseidon, chainId, { ...transfer, nonce }),
-        transfer.signature,
-        sender.publicKey,
-      );
-    if (!signed(sender.nonce)) {
-      if (transfer.nonce !== undefined && transfer.nonce !== sender.nonce && signed(transfer.nonce)) {
-        return {
-          rule: "wrong-nonce",
-          detail: `signed nonce ${transfer.nonce}, account ${transfer.from} is at nonce ${sender.nonce}`,
-        };
-      }
-      return {
-        rule: "bad-signature",
-        detail: `the signature is not account ${transfer.from}'s over this transfer at nonce ${sender.nonce} on chain ${chainId}`,
-      };
-    }
+    const broken = signatureRule(
+      sender,
+      transferMessage(this.crypto.poseidon, chainId, { ...transfer, nonce: sender.nonce }),
+    );
+    if (broken !== undefined) return broken;
     if (transfer.amount > sender.balance) {
       return { rule: "overdraft", detail: `amount ${transfer.amount} exceeds the sender's balance ${sender.balance}` };
     }
@@ -215,4 +321,34 @@ export class L2State {
     this.accounts.set(index, account);
     this.tree.set(index, accountLeaf(this.crypto.poseidon, account));
   }
+}
+
+/** The signature rule for a transfer signed on its own: its signature is the sender's at the current nonce. */
+function signatureFailure(
+  crypto: L2Crypto,
+  transfer: TransferToApply,
+  sender: Account,
+  message: bigint,
+  chainId: bigint,
+): Failure | undefined {
+  if (verifyPostedSignature(message, transfer.signature, sender.publicKey)) return undefined;
+  const signedAt = transfer.nonce;
+  if (
+    signedAt !== undefined &&
+    signedAt !== sender.nonce &&
+    verifyPostedSignature(
+      transferMessage(crypto.poseidon, chainId, { ...transfer, nonce: signedAt }),
+      transfer.signature,
+      sender.publicKey,
+    )
+  ) {
+    return {
+      rule: "wrong-nonce",
+      detail: `signed nonce ${signedAt}, account ${transfer.from} is at nonce ${sender.nonce}`,
+    };
+  }
+  return {
+    rule: "bad-signature",
+    detail: `the signature is not account ${transfer.from}'s over this transfer at nonce ${sender.nonce} on chain ${chainId}`,
+  };
 }

@@ -2,7 +2,7 @@ import { getAddress } from "ethers";
 
 import type { Account } from "./account.js";
 import { batchCommitment, type BatchCommitment } from "./batch-hash.js";
-import { encodeBatchData } from "./encoding.js";
+import { encodeBatchData, type PostedBatch } from "./encoding.js";
 import type { L2Crypto } from "./crypto.js";
 import { BatchDataError, type SkippedTransfer } from "./errors.js";
 import { decompressionWitness } from "./signature.js";
@@ -11,10 +11,20 @@ import type { L2State, TransferStep, TransferToApply } from "./state.js";
 /** The Batch circuit's input, every signal a decimal string (circuits/batch.circom names them). */
 export type BatchCircuitInput = Record<string, string | string[] | string[][]>;
 
-export interface BatchWitnessRequest {
+export type BatchWitnessRequest = BatchWitnessBase &
+  (
+    | {
+        /** The batch as posted (invalid transfers included: they are proven to change nothing). */
+        readonly batch: PostedBatch;
+      }
+    | {
+        /** Transfers with their own signatures, posted as the batch `state.seal` makes of them. */
+        readonly transfers: readonly TransferToApply[];
+      }
+  );
+
+export interface BatchWitnessBase {
   readonly state: L2State;
-  /** The batch as posted (invalid transfers included: they are proven to change nothing). */
-  readonly transfers: readonly TransferToApply[];
   /** The miner's address that the proof is bound to. */
   readonly prover: string;
   /** The rollup's chain id. */
@@ -45,6 +55,8 @@ export interface BatchWitness {
   readonly nextState: L2State;
   /** The transfers the batch skipped, and why. */
   readonly skipped: readonly SkippedTransfer[];
+  /** Whether the batch's aggregate S verified (if not, the batch changes nothing). */
+  readonly signed: boolean;
 }
 
 const HALF = 1n << 128n;
@@ -57,19 +69,21 @@ const EMPTY_ACCOUNT = { publicKey: { x: 0n, y: 1n }, balance: 0n, nonce: 0n } as
  * break a rule are skipped by the model and proven invalid by the circuit.
  */
 export function buildBatchWitness(crypto: L2Crypto, request: BatchWitnessRequest): BatchWitness {
-  const { state, transfers, chainId, batchSize } = request;
+  const { state, chainId, batchSize } = request;
+  const batch = "batch" in request ? request.batch : state.seal(request.transfers, chainId);
+  const { transfers } = batch;
   if (transfers.length > batchSize) {
     throw new BatchDataError(`batch holds ${transfers.length} transfers; the circuit's batch size is ${batchSize}`);
   }
   const prover = BigInt(getAddress(request.prover));
-  const data = encodeBatchData(transfers, state.treeDepth);
-  const transition = state.apply(transfers, chainId);
+  const data = encodeBatchData(batch, state.treeDepth);
+  const transition = state.applyBatch(batch, chainId);
   const commitment = batchCommitment(crypto.poseidon, chainId, data, batchSize, state.treeDepth);
   const oldStateRoot = state.root;
   const newStateRoot = transition.state.root;
 
-  // A padding slot opens leaf 0 of the final state (the root it passes through unchanged).
-  const padding = paddingStep(transition.state);
+  // A padding slot opens leaf 0 of the state the slots reach (the root it passes through unchanged).
+  const padding = paddingStep(transition.stepsState);
   const slots = Array.from({ length: batchSize }, (_, i) => slotInput(transition.steps[i] ?? padding));
   const column = (name: keyof SlotInput): string[] => slots.map((slot) => slot[name] as string);
   const matrix = (name: keyof SlotInput): string[][] => slots.map((slot) => slot[name] as string[]);
@@ -83,6 +97,8 @@ export function buildBatchWitness(crypto: L2Crypto, request: BatchWitnessRequest
     prover: prover.toString(),
     chainId: chainId.toString(),
     count: transfers.length.toString(),
+    aggregateSHi: (batch.aggregateS / HALF).toString(),
+    aggregateSLo: (batch.aggregateS % HALF).toString(),
   };
   for (const name of SLOT_SIGNALS) {
     input[name] = name.endsWith("Siblings") ? matrix(name) : column(name);
@@ -103,6 +119,7 @@ export function buildBatchWitness(crypto: L2Crypto, request: BatchWitnessRequest
     data,
     nextState: transition.state,
     skipped: transition.skipped,
+    signed: transition.signed,
   };
 }
 
@@ -112,8 +129,6 @@ const SLOT_SIGNALS = [
   "amount",
   "signatureR8Hi",
   "signatureR8Lo",
-  "signatureSHi",
-  "signatureSLo",
   "signatureR8x",
   "signatureR8OnCurve",
   "senderExists",
@@ -136,7 +151,7 @@ function paddingStep(state: L2State): TransferStep {
   const account = state.account(0);
   const siblings = state.siblings(0);
   return {
-    transfer: { from: 0, to: 0, amount: 0n, signature: { R8: 0n, S: 0n } },
+    transfer: { from: 0, to: 0, amount: 0n, R8: 0n },
     applied: false,
     senderIndex: 0,
     sender: account,
@@ -160,15 +175,13 @@ function accountInput(prefix: "sender" | "receiver", account: Account | undefine
 
 function slotInput(step: TransferStep): SlotInput {
   const { transfer } = step;
-  const r8 = decompressionWitness(transfer.signature.R8);
+  const r8 = decompressionWitness(transfer.R8);
   return {
     from: transfer.from.toString(),
     to: transfer.to.toString(),
     amount: transfer.amount.toString(),
-    signatureR8Hi: (transfer.signature.R8 / HALF).toString(),
-    signatureR8Lo: (transfer.signature.R8 % HALF).toString(),
-    signatureSHi: (transfer.signature.S / HALF).toString(),
-    signatureSLo: (transfer.signature.S % HALF).toString(),
+    signatureR8Hi: (transfer.R8 / HALF).toString(),
+    signatureR8Lo: (transfer.R8 % HALF).toString(),
     signatureR8x: r8.x.toString(),
     signatureR8OnCurve: r8.onCurve ? "1" : "0",
     ...accountInput("sender", step.sender),

@@ -65,7 +65,7 @@ export class L2Replay {
       const start = this.tip;
       let state = start;
       for (const batch of batches) {
-        state = state.apply(decodeBatchData(batch.data, genesis.treeDepth), genesis.chainId).state;
+        state = state.applyBatch(decodeBatchData(batch.data, genesis.treeDepth), genesis.chainId).state;
       }
       if (sequence.old_state_root === null) {
         await db

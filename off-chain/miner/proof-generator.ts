@@ -195,11 +195,11 @@ export class ProofGenerator {
         .where("index", "<=", task.batch_index)
         .orderBy("index")
         .execute();
-      const transfers = batches.map((b) => decodeBatchData(b.data, chain.genesis.treeDepth));
-      for (const earlier of transfers.slice(0, task.batch_index)) {
-        state = state.apply(earlier, chain.genesis.chainId).state;
+      const posted = batches.map((b) => decodeBatchData(b.data, chain.genesis.treeDepth));
+      for (const earlier of posted.slice(0, task.batch_index)) {
+        state = state.applyBatch(earlier, chain.genesis.chainId).state;
       }
-      const mine = transfers[task.batch_index];
+      const mine = posted[task.batch_index];
       if (mine === undefined) throw new Error(`batch ${where.batch} has no stored data`);
       const result = await prover.prove(
         mine,

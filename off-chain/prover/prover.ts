@@ -1,5 +1,6 @@
 import { buildBatchWitness, loadL2Crypto, type BatchWitness, type L2Crypto } from "../l2/index.js";
-import type { L2State, TransferToApply } from "../l2/state.js";
+import type { PostedBatch } from "../l2/encoding.js";
+import type { L2State } from "../l2/state.js";
 import { signalsMatch } from "./backend.js";
 import { ProofGenerationError } from "./errors.js";
 import { sha256File } from "../circuits/files.js";
@@ -86,13 +87,13 @@ export class BatchProver {
   }
 
   /**
-   * Proves that applying the posted `transfers` to `state` gives the
+   * Proves that applying the posted `batch` to `state` gives the
    * witness's newStateRoot, bound to `proverAddress`. Transfers that break a
    * rule are proven skipped (the witness lists them); the state passed in is
    * never changed. `priority` orders it among waiting proofs (lower first).
    */
   async prove(
-    transfers: readonly TransferToApply[],
+    batch: PostedBatch,
     state: L2State,
     proverAddress: string,
     priority = 0n,
@@ -100,7 +101,7 @@ export class BatchProver {
   ): Promise<BatchProofResult> {
     const witness = buildBatchWitness(this.crypto, {
       state,
-      transfers,
+      batch,
       prover: proverAddress,
       chainId: this.options.chainId,
       batchSize: this.options.circuit.batchSize,
@@ -119,7 +120,7 @@ export class BatchProver {
       return { witness, ...reply };
     } catch (error) {
       throw new ProofGenerationError(
-        `proving a batch of ${transfers.length} transfers from state root ${witness.oldStateRoot} failed`,
+        `proving a batch of ${batch.transfers.length} transfers from state root ${witness.oldStateRoot} failed`,
         error instanceof Error ? error.message : String(error),
       );
     }

@@ -68,7 +68,7 @@ export class Mempool {
     if (Number(waiting) >= this.maxPendingTransfers) {
       throw new Refusal(503, "MEMPOOL_FULL", `${waiting} accepted transfers wait to be posted; try again later`);
     }
-    const { state, skipped } = this.pending.apply([transfer], this.chainId);
+    const { state, skipped } = this.pending.applySigned([transfer], this.chainId);
     const broken = skipped[0];
     if (broken !== undefined) throw new Refusal(400, RULE_CODES[broken.rule], broken.detail);
     const row = await this.db

@@ -1,12 +1,12 @@
 import { Contract, MaxUint256, type JsonRpcProvider } from "ethers";
-import type { Kysely, Transaction } from "kysely";
+import type { Kysely, Selectable, Transaction } from "kysely";
 import type { Logger } from "pino";
 
 import { TxRevertedError, type TxManager } from "../chain/tx-manager.js";
 import type { TxDatabase } from "../chain/tx-schema.js";
 import { batchCommitment, encodeBatchData, type L2Crypto } from "../l2/index.js";
 import type { ZkPowRollup } from "../../types/ethers-contracts/index.js";
-import type { SequencerDatabase, SequencerTxKind } from "./db/schema.js";
+import type { SequencerDatabase, SequencerTxKind, TransferTable } from "./db/schema.js";
 import type { Mempool } from "./mempool.js";
 import type { RollupView } from "./rollup-view.js";
 
@@ -185,18 +185,25 @@ export class Poster {
   }
 
   private async sealBatch(
-    transfers: readonly { id: string; from_index: number; to_index: number; amount: string; r8: string; s: string }[],
+    transfers: readonly Pick<
+      Selectable<TransferTable>,
+      "id" | "from_index" | "to_index" | "amount" | "nonce" | "r8" | "s"
+    >[],
   ): Promise<void> {
-    const { db, crypto, rollupChainId, batchSize, treeDepth, log } = this.o;
-    const data = encodeBatchData(
+    const { db, crypto, rollupChainId, batchSize, treeDepth, mempool, log } = this.o;
+    // Every transfer here was accepted at the nonce it signed, so the shares of the aggregate are over those nonces;
+    // the keys come from any state of the rollup (they never change).
+    const batch = mempool.state.sealSigned(
       transfers.map((t) => ({
         from: t.from_index,
         to: t.to_index,
         amount: BigInt(t.amount),
+        nonce: BigInt(t.nonce),
         signature: { R8: BigInt(t.r8), S: BigInt(t.s) },
       })),
-      treeDepth,
+      rollupChainId,
     );
+    const data = encodeBatchData(batch, treeDepth);
     const { batchHash } = batchCommitment(crypto.poseidon, rollupChainId, data, batchSize, treeDepth);
     const id = await db.transaction().execute(async (trx) => {
       const batch = await trx

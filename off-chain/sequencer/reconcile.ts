@@ -46,7 +46,7 @@ export async function reconcile(options: {
         tx: sequence.transactionHash,
         block: sequence.blockNumber,
       });
-      state = state.apply(decodeBatchData(batch.data, treeDepth), rollupChainId).state;
+      state = state.applyBatch(decodeBatchData(batch.data, treeDepth), rollupChainId).state;
     });
   }
   view.lastPostedByUs = posted.at(-1)?.lastBatch ?? 0n;
@@ -63,7 +63,7 @@ export async function reconcile(options: {
   for (const batch of batches) {
     const chain = onChain.get(hexlify(batch.data));
     if (chain === undefined) {
-      state = state.apply(decodeBatchData(batch.data, treeDepth), rollupChainId).state;
+      state = state.applyBatch(decodeBatchData(batch.data, treeDepth), rollupChainId).state;
     } else if (batch.state !== "sending" && batch.state !== "posted") {
       found.set(chain.sequence, [...(found.get(chain.sequence) ?? []), batch.id]);
     }
@@ -104,11 +104,17 @@ export async function reconcile(options: {
     nonce: BigInt(t.nonce),
     signature: { R8: BigInt(t.r8), S: BigInt(t.s) },
   }));
-  const replay = state.apply(transfers, rollupChainId);
-  for (const skipped of replay.skipped) {
-    // Accepted against a state the chain no longer gives (someone else posted in between): it will be skipped.
-    log.error({ transfer: mempool[skipped.index]?.id, rule: skipped.rule }, "an accepted transfer no longer applies");
-  }
+  const replay = state.applySigned(transfers, rollupChainId);
+  // Accepted against a state the chain no longer gives (someone else posted in between). Sealed, its signature
+  // (over a nonce the chain has moved past) would make its batch's aggregate fail and void every transfer in it,
+  // so it is dropped from the mempool instead.
+  const stale = replay.skipped.flatMap((skipped) => {
+    const row = mempool[skipped.index];
+    if (row === undefined) return [];
+    log.error({ transfer: row.id, rule: skipped.rule }, "an accepted transfer no longer applies: dropped");
+    return [row.id];
+  });
+  if (stale.length > 0) await db.deleteFrom("transfer").where("id", "in", stale).execute();
   log.info(
     { posted: posted.length, ours: batches.length, mempool: mempool.length },
     "reconciled with the chain: pending state rebuilt",

@@ -73,7 +73,7 @@ export class RollupView {
         data = this.batches.get(next);
         if (data === undefined) throw new Error(`batch ${next} is verified on chain but its posted data is not found`);
       }
-      state = state.apply(decodeBatchData(data, this.genesis.treeDepth), this.genesis.chainId).state;
+      state = state.applyBatch(decodeBatchData(data, this.genesis.treeDepth), this.genesis.chainId).state;
       batch = next;
     }
     this.verified = { batch, state };

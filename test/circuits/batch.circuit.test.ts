@@ -10,6 +10,7 @@ import {
   MAX_BALANCE,
   SNARK_SCALAR_FIELD,
   type BatchCircuitInput,
+  type PostedBatch,
   type PostedSignature,
   type TransferToApply,
 } from "../../off-chain/l2/index.js";
@@ -31,8 +32,13 @@ describe(`Batch circuit (${TEST_CIRCUIT}: batch size ${batchSize}, tree depth ${
     ]);
   });
 
-  function witness(transfers: readonly TransferToApply[], state = fixture.genesis) {
-    return buildBatchWitness(fixture.crypto, { state, transfers, prover: PROVER, chainId: fixture.chainId, batchSize });
+  /** The witness of transfers sealed as the sequencer would (one aggregate S), or of a batch exactly as posted. */
+  function witness(posted: readonly TransferToApply[] | PostedBatch, state = fixture.genesis) {
+    const request = { state, prover: PROVER, chainId: fixture.chainId, batchSize };
+    return buildBatchWitness(
+      fixture.crypto,
+      "aggregateS" in posted ? { ...request, batch: posted } : { ...request, transfers: posted },
+    );
   }
 
   /** A copy of the input with one signal changed (slot-indexed signals take [slot, value]). */
@@ -49,8 +55,8 @@ describe(`Batch circuit (${TEST_CIRCUIT}: batch size ${batchSize}, tree depth ${
    * The circuit agrees with the model: it accepts the model's witness (whose
    * newStateRoot is the model's), and no other new root.
    */
-  async function expectAgreement(transfers: readonly TransferToApply[], state = fixture.genesis) {
-    const built = witness(transfers, state);
+  async function expectAgreement(posted: readonly TransferToApply[] | PostedBatch, state = fixture.genesis) {
+    const built = witness(posted, state);
     await calculateWitness(built.input);
     await expectRejected(tamper(built.input, "newStateRoot", built.newStateRoot + 1n), ["Batch"]);
     return built;
@@ -90,9 +96,10 @@ describe(`Batch circuit (${TEST_CIRCUIT}: batch size ${batchSize}, tree depth ${
   });
 
   describe("# skipped transfers: proven invalid, nothing changes", function () {
+    // A bad signature (another key, nonce or rollup) makes the batch's aggregate S fail: the batch changes nothing.
     const cases: [string, () => TransferToApply[], string][] = [
       ["a signature by another key", () => [transfer(0, 1, 10n, 0n, 1)], "bad-signature"],
-      ["a transfer signed at another nonce", () => [transfer(0, 1, 10n, 1n)], "wrong-nonce"],
+      ["a transfer signed at another nonce", () => [transfer(0, 1, 10n, 1n)], "bad-signature"],
       [
         "a transfer signed for another rollup",
         () => [
@@ -128,12 +135,33 @@ describe(`Batch circuit (${TEST_CIRCUIT}: batch size ${batchSize}, tree depth ${
       expect(second.nextState.account(1)?.balance).to.equal(2_000_000n + 10n - 3n);
     });
 
+    it("Should prove that one bad signature among valid transfers leaves the whole batch without effect", async function () {
+      if (batchSize < 2) this.skip();
+      const built = await expectAgreement([transfer(0, 1, 10n), transfer(1, 2, 5n, 0n, 2)]);
+      expect(built.signed).to.equal(false);
+      expect(built.newStateRoot).to.equal(built.oldStateRoot);
+      expect(built.skipped.map((s) => s.rule)).to.deep.equal(["bad-signature", "bad-signature"]);
+      // Neither the root the transfers would have reached, nor a claim that the valid one alone applied.
+      const alone = witness([transfer(0, 1, 10n)]);
+      await expectRejected(tamper(built.input, "newStateRoot", alone.newStateRoot), ["Batch"]);
+    });
+
+    it("Should not let a prover claim that a valid aggregate failed, nor that a failed one held", async function () {
+      const valid = witness([transfer(0, 1, 10n)]);
+      expect(valid.signed).to.equal(true);
+      await expectRejected(tamper(valid.input, "newStateRoot", valid.oldStateRoot), ["Batch"]);
+      const failed = witness({ ...fixture.genesis.seal([transfer(0, 1, 10n)], fixture.chainId), aggregateS: 1n });
+      expect(failed.signed).to.equal(false);
+      await calculateWitness(failed.input);
+      await expectRejected(tamper(failed.input, "newStateRoot", valid.newStateRoot), ["Batch"]);
+    });
+
     it("Should not let a prover claim an applied transfer was skipped, or the reverse", async function () {
       const valid = witness([transfer(0, 1, 10n)]);
       // Saying the sender has no account puts a leaf in the tree that is not there.
       await expectRejected(tamper(valid.input, "senderExists", 0n, 0), ["TransferSlot"]);
       // Saying R8 has no point on the curve needs a square root that does not exist.
-      await expectRejected(tamper(valid.input, "signatureR8OnCurve", 0n, 0), ["PostedSignatureValid", "TransferSlot"]);
+      await expectRejected(tamper(valid.input, "signatureR8OnCurve", 0n, 0), ["PostedPoint", "TransferSlot"]);
       const skipped = witness([transfer(0, 1, 10n, 0n, 1)]);
       const applied = witness([transfer(0, 1, 10n)]);
       await expectRejected(tamper(skipped.input, "newStateRoot", applied.newStateRoot), ["Batch"]);
@@ -182,14 +210,34 @@ describe(`Batch circuit (${TEST_CIRCUIT}: batch size ${batchSize}, tree depth ${
         return signatureEdge(honest.signature).map((signature) => ({ ...honest, signature }));
       });
 
-    it("Should prove any batch the model applies, transfer by transfer", async function () {
+    // The aggregate S as sealed from the transfers' own S, or near it: every S the circuit decides.
+    const aggregateEdge = (sealed: bigint): fc.Arbitrary<bigint> =>
+      fc.oneof(
+        fc.constant(sealed),
+        fc.constant(sealed),
+        fc.constantFrom(0n, sealed + 1n, sealed + SUBGROUP_ORDER, SUBGROUP_ORDER, sealed | (1n << 255n)),
+        word,
+      );
+
+    it("Should prove any batch the model applies, transfer by transfer, whatever its aggregate S", async function () {
+      let signed = 0;
       await fc.assert(
-        fc.asyncProperty(fc.array(slot, { minLength: 1, maxLength: batchSize }), async (transfers) => {
-          const built = witness(transfers);
-          await calculateWitness(built.input);
-        }),
+        fc.asyncProperty(
+          fc
+            .array(slot, { minLength: 1, maxLength: batchSize })
+            .map((transfers) => fixture.genesis.seal(transfers, fixture.chainId))
+            .chain((batch) => aggregateEdge(batch.aggregateS).map((aggregateS) => ({ ...batch, aggregateS }))),
+          async (batch) => {
+            const built = witness(batch);
+            if (built.signed) signed += 1;
+            await calculateWitness(built.input);
+            await expectRejected(tamper(built.input, "newStateRoot", built.newStateRoot + 1n), ["Batch"]);
+          },
+        ),
         { numRuns: 24, seed: 611 },
       );
+      // Both outcomes of the aggregate were tried.
+      expect(signed).to.be.within(1, 23);
     });
   });
 
@@ -197,7 +245,8 @@ describe(`Batch circuit (${TEST_CIRCUIT}: batch size ${batchSize}, tree depth ${
     it("Should not accept a tampered batch byte", async function () {
       const transfers = [transfer(0, 1, 10n)];
       const built = witness(transfers);
-      for (const byte of [0, 9, built.data.length - 1]) {
+      // A byte of the aggregate S, of the transfer's indices and amount, and of its R8.
+      for (const byte of [0, 32 + 9, built.data.length - 1]) {
         const tampered = Uint8Array.from(built.data);
         tampered[byte] = (tampered[byte] ?? 0) ^ 0x01;
         const other = batchCommitment(fixture.crypto.poseidon, fixture.chainId, tampered, batchSize, treeDepth);
@@ -254,8 +303,6 @@ describe(`Batch circuit (${TEST_CIRCUIT}: batch size ${batchSize}, tree depth ${
       set("amount", 99n);
       set("signatureR8Hi", second.signature.R8 >> 128n);
       set("signatureR8Lo", second.signature.R8 & ((1n << 128n) - 1n));
-      set("signatureSHi", second.signature.S >> 128n);
-      set("signatureSLo", second.signature.S & ((1n << 128n) - 1n));
       const r8 = decompressionWitness(second.signature.R8);
       set("signatureR8x", r8.x);
       set("signatureR8OnCurve", r8.onCurve ? 1n : 0n);

@@ -9,6 +9,7 @@ import {
   dataPoint,
   loadL2Crypto,
   SNARK_SCALAR_FIELD,
+  batchBytes,
   transferBytes,
   type PoseidonHash,
 } from "../../off-chain/l2/index.js";
@@ -31,7 +32,7 @@ describe("BatchHash.sol", function () {
   });
 
   // Posted bytes are whatever the sequencer sent: random bytes exercise every chunk boundary.
-  const random = (count: number, treeDepth: number) => new Uint8Array(randomBytes(count * transferBytes(treeDepth)));
+  const random = (count: number, treeDepth: number) => new Uint8Array(randomBytes(batchBytes(count, treeDepth)));
 
   it("Should derive the model's point and evaluation, and hash as the model, for full and partial batches", async function () {
     for (const treeDepth of [4, 24]) {
@@ -79,12 +80,14 @@ describe("BatchHash.sol", function () {
     expect(BigInt(hashed)).to.equal(expected.batchHash);
   });
 
-  it("Should not take data that is not whole transfers, empty, or beyond the batch size, nor a batchHash beyond the field", async function () {
+  it("Should not take data that is not the aggregate S and whole transfers, empty, or beyond the batch size, nor a batchHash beyond the field", async function () {
     const size = transferBytes(4);
-    await expect(harness.commit(1n, new Uint8Array(size + 1), 1n, 2, 4))
-      .to.be.revertedWithCustomError(harness, "BatchDataNotWholeTransfers")
-      .withArgs(size + 1, size);
-    await expect(harness.commit(1n, new Uint8Array(0), 1n, 2, 4))
+    for (const length of [32 + size + 1, size, 31, 0]) {
+      await expect(harness.commit(1n, new Uint8Array(length), 1n, 2, 4), `${length} bytes`)
+        .to.be.revertedWithCustomError(harness, "BatchDataNotWholeTransfers")
+        .withArgs(length, size);
+    }
+    await expect(harness.commit(1n, new Uint8Array(32), 1n, 2, 4))
       .to.be.revertedWithCustomError(harness, "BatchSizeOutOfRange")
       .withArgs(0, 2);
     await expect(harness.commit(1n, random(3, 4), 1n, 2, 4))

@@ -76,7 +76,7 @@ export function validTransfers(
     if (sender === undefined) throw new RangeError(`no account ${choice.from}`);
     const amount = (sender.balance * BigInt(choice.sharePpm)) / 1_000_000n;
     const transfer = sign(fixture, choice.from, { from: choice.from, to: choice.to, amount, nonce: sender.nonce });
-    current = current.apply([transfer], fixture.chainId).state;
+    current = current.applySigned([transfer], fixture.chainId).state;
     transfers.push(transfer);
   }
   return transfers;

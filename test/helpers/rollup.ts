@@ -15,6 +15,7 @@ import {
   encodeBatchData,
   type BatchCommitment,
   type L2State,
+  type PostedBatch,
   type TransferToApply,
 } from "../../off-chain/l2/index.js";
 import {
@@ -45,7 +46,7 @@ export const TOKEN = 10n ** 18n;
 
 /** A sequence the tests post: its batches' transfers, bytes and commitments, and the L2 states it goes through. */
 export interface PlannedSequence {
-  readonly batches: readonly (readonly TransferToApply[])[];
+  readonly batches: readonly PostedBatch[];
   readonly data: readonly Uint8Array[];
   /** What the sequencer posts with the data. */
   readonly batchHashes: readonly bigint[];
@@ -70,7 +71,7 @@ export function planSequences(
       let current = state;
       const batch = transfers.map(([from, to, amount]) => {
         const transfer = sign(l2, from, { from, to, amount, nonce: current.account(from)?.nonce ?? 0n });
-        current = current.apply([transfer], l2.chainId).state;
+        current = current.applySigned([transfer], l2.chainId).state;
         return transfer;
       });
       state = current;
@@ -84,10 +85,15 @@ export function planSequences(
 export function postedSequence(
   l2: L2Fixture,
   start: L2State,
-  batches: readonly (readonly TransferToApply[])[],
+  signed: readonly (readonly TransferToApply[])[],
 ): PlannedSequence {
   const states = [start];
-  for (const batch of batches) states.push((states.at(-1) ?? start).apply(batch, l2.chainId).state);
+  const batches = signed.map((transfers) => {
+    const before = states.at(-1) ?? start;
+    const batch = before.seal(transfers, l2.chainId);
+    states.push(before.applyBatch(batch, l2.chainId).state);
+    return batch;
+  });
   const data = batches.map((batch) => encodeBatchData(batch, treeDepth));
   const commitments = data.map((bytes) => batchCommitment(l2.crypto.poseidon, l2.chainId, bytes, batchSize, treeDepth));
   return {

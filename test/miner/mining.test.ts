@@ -25,7 +25,9 @@ describe("miner: mining end to end", function () {
   const miners: Miner[] = [];
 
   before(async function () {
-    net = await startMinerNetwork({ windowBlocks: 40, intervalMs: 250 });
+    // T1 of 20 s: both miners (one thread each, on two cores beside the node) must commit in it to be paid, and the
+    // 3-batch sequence takes each about three proofs; at 10 s a loaded machine missed it.
+    net = await startMinerNetwork({ windowBlocks: 80, intervalMs: 250 });
   });
 
   after(async function () {

@@ -266,7 +266,9 @@ describe("miner: startup checks", function () {
       await refused(
         b1d4,
         [
-          `${b1d4.source}: zkey: zkey ${b1d4.zkey ?? ""} is for a circuit of 12403 wires and 6 public signals; circuit b2d4 has`,
+          // The wire count is the circuit's own (it moves with the circuit): the message names it and the kind.
+          `${b1d4.source}: zkey: zkey ${b1d4.zkey ?? ""} is for a circuit of `,
+          / \d+ wires and 6 public signals; circuit b2d4 has/,
         ],
         { circuit: null },
       );

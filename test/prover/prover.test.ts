@@ -23,7 +23,7 @@ describe(`BatchProver (${TEST_CIRCUIT})`, function () {
       threads: 2,
     });
     proven = await prover.prove(
-      [sign(fixture, 0, { from: 0, to: 1, amount: 10n, nonce: 0n })],
+      fixture.genesis.seal([sign(fixture, 0, { from: 0, to: 1, amount: 10n, nonce: 0n })], fixture.chainId),
       fixture.genesis,
       PROVER,
     );
@@ -65,10 +65,13 @@ describe(`BatchProver (${TEST_CIRCUIT})`, function () {
   });
 
   it("Should run two proofs at once, each valid for its own prover", async function () {
-    const transfers = [
-      sign(fixture, 1, { from: 1, to: 2, amount: 5n, nonce: 0n }),
-      sign(fixture, 2, { from: 2, to: 0, amount: 6n, nonce: 0n }),
-    ];
+    const transfers = fixture.genesis.seal(
+      [
+        sign(fixture, 1, { from: 1, to: 2, amount: 5n, nonce: 0n }),
+        sign(fixture, 2, { from: 2, to: 0, amount: 6n, nonce: 0n }),
+      ],
+      fixture.chainId,
+    );
     const [mine, theirs] = await Promise.all([
       prover.prove(transfers, fixture.genesis, PROVER),
       prover.prove(transfers, fixture.genesis, OTHER_PROVER),
@@ -83,15 +86,14 @@ describe(`BatchProver (${TEST_CIRCUIT})`, function () {
   it("Should prove a batch with an invalid transfer, which the witness names as skipped", async function () {
     const transfers = [
       sign(fixture, 0, { from: 0, to: 1, amount: 1n, nonce: 0n }),
-      sign(fixture, 1, { from: 1, to: 2, amount: 1n, nonce: 5n }),
+      sign(fixture, 1, { from: 1, to: 2, amount: 5_000n, nonce: 0n }),
     ];
-    const result = await prover.prove(transfers, fixture.genesis, PROVER);
-    expect(result.witness.skipped).to.deep.include({
-      index: 1,
-      rule: "wrong-nonce",
-      detail: result.witness.skipped[0]?.detail,
-    });
+    const result = await prover.prove(fixture.genesis.seal(transfers, fixture.chainId), fixture.genesis, PROVER);
+    expect(result.witness.skipped).to.deep.equal([
+      { index: 1, rule: "overdraft", detail: result.witness.skipped[0]?.detail },
+    ]);
     expect(result.witness.nextState.account(1)?.nonce).to.equal(0n);
+    expect(result.witness.nextState.account(0)?.nonce).to.equal(1n);
     expect(await prover.verify(result)).to.equal(true);
   });
 

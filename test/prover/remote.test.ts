@@ -158,7 +158,7 @@ describe(`remote provers over gRPC (${CIRCUIT}, real proofs)`, function () {
 
   function proveAmount(prover: BatchProver, amount: bigint, priority = 0n) {
     return prover.prove(
-      [sign(fixture, 0, { from: 0, to: 1, amount, nonce: 0n })],
+      fixture.genesis.seal([sign(fixture, 0, { from: 0, to: 1, amount, nonce: 0n })], fixture.chainId),
       fixture.genesis,
       PROVER,
       priority,
@@ -179,10 +179,12 @@ describe(`remote provers over gRPC (${CIRCUIT}, real proofs)`, function () {
     );
     const states = [fixture.genesis];
     for (const transfer of transfers) {
-      states.push(at(states, -1).apply([transfer], fixture.chainId).state);
+      states.push(at(states, -1).applySigned([transfer], fixture.chainId).state);
     }
     const results = await Promise.all(
-      transfers.map((transfer, i) => prover.prove([transfer], at(states, i), PROVER, 1n, `batch ${i}`)),
+      transfers.map((transfer, i) =>
+        prover.prove(at(states, i).seal([transfer], fixture.chainId), at(states, i), PROVER, 1n, `batch ${i}`),
+      ),
     );
     for (const [i, result] of results.entries()) {
       expect(await prover.verify(result), `batch ${i}`).to.equal(true);

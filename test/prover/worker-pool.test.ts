@@ -42,7 +42,11 @@ describe(`WorkerPool (prover processes, ${TEST_CIRCUIT})`, function () {
   });
 
   function prove(amount: bigint) {
-    return prover.prove([sign(fixture, 0, { from: 0, to: 1, amount, nonce: 0n })], fixture.genesis, PROVER);
+    return prover.prove(
+      fixture.genesis.seal([sign(fixture, 0, { from: 0, to: 1, amount, nonce: 0n })], fixture.chainId),
+      fixture.genesis,
+      PROVER,
+    );
   }
 
   it("Should run again on the replacement process the job of a killed prover process, then the next job", async function () {
@@ -98,10 +102,16 @@ describe(`WorkerPool (prover processes, ${TEST_CIRCUIT})`, function () {
     });
     const pid = await onlyPid(two);
     const jobs = [1n, 2n].map((amount) =>
-      closing.prove([sign(fixture, 0, { from: 0, to: 1, amount, nonce: 0n })], fixture.genesis, PROVER).then(
-        () => "proven",
-        (error: unknown) => (error as ProofGenerationError).detail,
-      ),
+      closing
+        .prove(
+          fixture.genesis.seal([sign(fixture, 0, { from: 0, to: 1, amount, nonce: 0n })], fixture.chainId),
+          fixture.genesis,
+          PROVER,
+        )
+        .then(
+          () => "proven",
+          (error: unknown) => (error as ProofGenerationError).detail,
+        ),
     );
     await waitFor("the first job running", () => Promise.resolve(two.busy === 1), TIMEOUT_MS, 10);
     await two.close();

@@ -66,16 +66,18 @@ describe("ZkPowRollup: posted data", function () {
         .withArgs(SNARK_SCALAR_FIELD);
     });
 
-    it("Should still refuse data it cannot decode: not whole transfers, empty, or beyond the batch size", async function () {
+    it("Should still refuse data it cannot decode: not the aggregate S and whole transfers, no transfer, or beyond the batch size", async function () {
       const size = transferBytes(treeDepth);
       const sequencer = f.rollup.connect(f.sequencer);
-      await expect(sequencer.sequenceBatches([new Uint8Array(size + 1)], [1n]))
-        .to.be.revertedWithCustomError(f.rollup, "BatchDataNotWholeTransfers")
-        .withArgs(size + 1, size);
-      await expect(sequencer.sequenceBatches([new Uint8Array(0)], [1n]))
+      for (const length of [32 + size + 1, size, 0]) {
+        await expect(sequencer.sequenceBatches([new Uint8Array(length)], [1n]), `${length} bytes`)
+          .to.be.revertedWithCustomError(f.rollup, "BatchDataNotWholeTransfers")
+          .withArgs(length, size);
+      }
+      await expect(sequencer.sequenceBatches([new Uint8Array(32)], [1n]))
         .to.be.revertedWithCustomError(f.rollup, "BatchSizeOutOfRange")
         .withArgs(0, batchSize);
-      await expect(sequencer.sequenceBatches([new Uint8Array((batchSize + 1) * size)], [1n]))
+      await expect(sequencer.sequenceBatches([new Uint8Array(32 + (batchSize + 1) * size)], [1n]))
         .to.be.revertedWithCustomError(f.rollup, "BatchSizeOutOfRange")
         .withArgs(batchSize + 1, batchSize);
     });

@@ -4,7 +4,8 @@ import { join } from "node:path";
 
 import { expect } from "chai";
 
-import type { SignedTransfer } from "../../off-chain/l2/index.js";
+import { readPostedSequences } from "../../off-chain/chain/chain-data.js";
+import { batchCommitment, decodeBatchData, encodeBatchData, type SignedTransfer } from "../../off-chain/l2/index.js";
 import { SequencerClient } from "../../off-chain/wallet/index.js";
 import { sign } from "../helpers/l2.js";
 import {
@@ -24,6 +25,18 @@ import { SequencerProcess, writeConfig } from "./process.js";
  * soon as the posting transaction is sent), restarted on the same database;
  * every accepted transfer ends up on chain exactly once.
  */
+/** Waits until the sequencer holds nothing unposted: no mempool, no sealed batch waiting, no posting in flight. */
+function waitForAllPosted(client: SequencerClient, timeoutMs: number): Promise<boolean> {
+  return waitFor(
+    "every accepted transfer posted",
+    async () => {
+      const state = await client.state();
+      return state.pendingTransfers === 0 && !state.postingInFlight && state.unpostedBatches === 0;
+    },
+    timeoutMs,
+  );
+}
+
 describe("sequencer: kill -9 and restart", function () {
   const runs: SequencerProcess[] = [];
   const cleanups: (() => Promise<void>)[] = [];
@@ -33,17 +46,16 @@ describe("sequencer: kill -9 and restart", function () {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function scenario(database: (dir: string) => Promise<Record<string, unknown>>): Promise<void> {
+  /** A network and a sequencer config on it; `start` runs the sequencer as a process on that config. */
+  async function setup(database: (dir: string) => Promise<Record<string, unknown>>) {
     const net: MinerNetwork = await startMinerNetwork({ windowBlocks: 30, intervalMs: 250 });
     cleanups.push(() => net.close());
     const dir = await mkdtemp(join(tmpdir(), "zkpow-sequencer-restart-"));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const { fixture } = net;
-    const { l2 } = fixture;
     const configFile = join(dir, "sequencer.json");
     await writeConfig(configFile, {
       rpcUrl: net.url,
-      rollup: fixture.rollup.target,
+      rollup: net.fixture.rollup.target,
       genesis: net.genesisFile,
       circuit: "b2d4",
       deploymentBlock: net.deploymentBlock,
@@ -60,6 +72,13 @@ describe("sequencer: kill -9 and restart", function () {
       runs.push(run);
       return run;
     };
+    return { net, start };
+  }
+
+  async function scenario(database: (dir: string) => Promise<Record<string, unknown>>): Promise<void> {
+    const { net, start } = await setup(database);
+    const { fixture } = net;
+    const { l2 } = fixture;
     // Postings wait in the node's pool for the next block (every 2 s), so a kill finds one in flight.
     await net.request("evm_setAutomine", [false]);
     await net.request("evm_setIntervalMining", [2_000]);
@@ -99,14 +118,7 @@ describe("sequencer: kill -9 and restart", function () {
     const run3 = start("run3", ["--batch-timeout-ms", "200"]);
     const client3 = new SequencerClient(await run3.url());
     await submit(client3, 1, 0, 1n);
-    await waitFor(
-      "every accepted transfer posted",
-      async () => {
-        const state = await client3.state();
-        return state.pendingTransfers === 0 && !state.postingInFlight && state.unpostedBatches === 0;
-      },
-      120_000,
-    );
+    await waitForAllPosted(client3, 120_000);
     // Each killed run's posting was taken up by a later run (unless it became final in the instant before the kill).
     const finalIn = async (txId: unknown, candidates: readonly SequencerProcess[]) => {
       const lines = await Promise.all(candidates.map((run) => run.lines()));
@@ -125,6 +137,48 @@ describe("sequencer: kill -9 and restart", function () {
 
   it("on PGlite: posts every accepted transfer exactly once", async function () {
     await scenario((dir) => Promise.resolve({ dataDir: join(dir, "data") }));
+  });
+
+  it("drops an accepted transfer that the chain overtook while it was down, and posts the rest with a valid aggregate", async function () {
+    const { net, start } = await setup((dir) => Promise.resolve({ dataDir: join(dir, "data") }));
+    const { fixture } = net;
+    const { l2 } = fixture;
+
+    // Run 1 accepts account 0's transfer at nonce 0 into its mempool (one transfer: no batch is sealed), then dies.
+    const run1 = start("run1");
+    const stale = sign(l2, 0, { from: 0, to: 1, amount: 10n, nonce: 0n });
+    await new SequencerClient(await run1.url()).submitTransfer(stale);
+    await run1.kill();
+
+    // Meanwhile the sequencer's key posts another transfer of account 0 at nonce 0 (another instance, say).
+    const other = sign(l2, 0, { from: 0, to: 2, amount: 7n, nonce: 0n });
+    const batch = l2.genesis.seal([other], l2.chainId);
+    const data = encodeBatchData(batch, l2.genesis.treeDepth);
+    const { batchHash } = batchCommitment(l2.crypto.poseidon, l2.chainId, data, 2, l2.genesis.treeDepth);
+    await (await fixture.rollup.connect(fixture.sequencer).sequenceBatches([data], [batchHash])).wait();
+
+    // Run 2 finds its transfer overtaken (nonce 0 is used), drops it, and posts a new transfer alone.
+    const run2 = start("run2", ["--batch-timeout-ms", "200"]);
+    await run2.waitForLine(
+      "stale transfer dropped",
+      (l) => l.msg === "an accepted transfer no longer applies: dropped",
+    );
+    const client = new SequencerClient(await run2.url());
+    const fresh = sign(l2, 1, { from: 1, to: 0, amount: 3n, nonce: 0n });
+    await client.submitTransfer(fresh);
+    await waitForAllPosted(client, 60_000);
+    await expectPostedExactlyOnce(net, [other, fresh], [stale]);
+    // Every batch on chain applies with its aggregate S: the chain's state is the sequencer's.
+    let state = l2.genesis;
+    for (const sequence of await readPostedSequences(fixture.rollup, net.deploymentBlock)) {
+      for (const posted of sequence.batches) {
+        const applied = state.applyBatch(decodeBatchData(posted.data, state.treeDepth), l2.chainId);
+        expect(applied.signed, "a posted batch's aggregate S").to.equal(true);
+        state = applied.state;
+      }
+    }
+    expect((await client.state()).pendingStateRoot).to.equal(state.root.toString());
+    expect(state.account(0)).to.include({ balance: (l2.genesis.account(0)?.balance ?? 0n) - 7n + 3n, nonce: 1n });
   });
 
   it("on PostgreSQL: posts every accepted transfer exactly once", async function () {

@@ -41,7 +41,7 @@ export interface TransferTable {
   /** uint64 amounts and nonces as decimal text (int8 is signed). */
   amount: string;
   nonce: string;
-  /** The posted signature words, decimal. */
+  /** The signature's words, decimal: R8 is posted; S goes into its batch's aggregate S. */
   r8: string;
   s: string;
   /** The batch it was sealed into (null while in the mempool). */
