@@ -169,6 +169,7 @@ async function measure(): Promise<void> {
     ),
     targets: { commit: "<= 60000", reveal_1: "<= 300000", reveal_4: "<= 0.6 * 4 * single_verify" },
     l1_gas_per_transfer: l1,
+    b2d4_sequence_for_a_third: sequenceForAThird(results, l1.configurations.b2d4),
   };
   if (process.env.GAS_SIZES === undefined) await writeFile(RESULTS, JSON.stringify(report, null, 2) + "\n");
   console.table(Object.entries(results).map(([operation, gas]) => ({ operation, gas })));
@@ -178,7 +179,53 @@ async function measure(): Promise<void> {
       Object.entries(c.per_transfer).map(([sequence, gas]) => ({ configuration: name, sequence, ...gas })),
     ),
   );
+  console.log(report.b2d4_sequence_for_a_third);
   console.log(`sequence_per_batch: ${perBatch}\nwrote ${RESULTS}`);
+}
+
+/**
+ * b2d4's gas per transfer before issue 6 (Poseidon on chain, 8-batch sequences; bench/results/gas.json of
+ * 2026-11-22, 886k posting + 726k reveal + commit over 16 transfers): the issue asks for a third of it.
+ */
+const B2D4_BEFORE_ISSUE_6 = 104_753;
+
+/**
+ * How long a b2d4 sequence must be for (posting + commit + first reveal) per transfer to reach a third of
+ * B2D4_BEFORE_ISSUE_6: the reveal fitted as a line over the measured sizes, the posting as the line through the
+ * measured 1- and 8-batch postings. A projection from measured figures, not a measurement.
+ */
+function sequenceForAThird(results: Record<string, number>, b2d4: ConfigurationCost | undefined) {
+  const one = b2d4?.posting.sequence_1?.eip7623;
+  const eight = b2d4?.posting.sequence_8?.eip7623;
+  const commit = results.commit_first;
+  if (b2d4 === undefined || one === undefined || eight === undefined || commit === undefined) return null;
+  const points = SIZES.map((n) => [n, results[`reveal_${n}`] ?? Number.NaN] as const);
+  const meanN = points.reduce((sum, [n]) => sum + n, 0) / points.length;
+  const meanGas = points.reduce((sum, [, gas]) => sum + gas, 0) / points.length;
+  const revealPerBatch =
+    points.reduce((sum, [n, gas]) => sum + (n - meanN) * (gas - meanGas), 0) /
+    points.reduce((sum, [n]) => sum + (n - meanN) ** 2, 0);
+  const revealFixed = meanGas - revealPerBatch * meanN;
+  const postingPerBatch = (eight - one) / 7;
+  const postingFixed = one - postingPerBatch;
+  const perTransfer = (n: number) =>
+    (postingFixed + postingPerBatch * n + commit + revealFixed + revealPerBatch * n) / (n * b2d4.batch_size);
+  const target = B2D4_BEFORE_ISSUE_6 / 3;
+  let batches = 1;
+  while (perTransfer(batches) > target && batches < 10_000) batches += 1;
+  return {
+    method:
+      "projection: reveal = a + b n (least squares over reveal_1..8), posting = c + d n (through the measured 1- and " +
+      "8-batch postings, EIP-7623 pricing), per transfer = (posting + commit_first + reveal) / (2 n)",
+    before: B2D4_BEFORE_ISSUE_6,
+    target: Math.round(target),
+    reveal_per_batch: Math.round(revealPerBatch),
+    posting_per_batch: Math.round(postingPerBatch),
+    projected_at_8_batches: Math.round(perTransfer(8)),
+    batches_needed: batches,
+    per_transfer_at_batches_needed: Math.round(perTransfer(batches)),
+    limit_for_long_sequences: Math.round((postingPerBatch + revealPerBatch) / b2d4.batch_size),
+  };
 }
 
 interface ConfigurationCost {
