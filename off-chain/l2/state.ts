@@ -6,7 +6,13 @@ import type { PostedBatch, PostedTransfer } from "./encoding.js";
 import type { SkippedTransfer, TransactionRule } from "./errors.js";
 import type { PublicKey } from "./keys.js";
 import { MerkleTree } from "./merkle-tree.js";
-import { decompressPoint, isUsablePublicKey, verifyPostedSignature, type PostedSignature } from "./signature.js";
+import {
+  decompressPoint,
+  isUsablePublicKey,
+  verifyPostedSignature,
+  type CurvePoint,
+  type PostedSignature,
+} from "./signature.js";
 import { postedTransfer, transferMessage, type SignedTransfer } from "./transfer.js";
 
 /** An account of the genesis state: it starts with nonce 0. */
@@ -190,20 +196,47 @@ export class L2State {
    * The batch to post for transfers accepted one by one (the sequencer's):
    * like seal, but each share is over the nonce its sender signed, and only
    * this state's keys are read (they never change), so any state of the
-   * rollup serves. Equal to seal on the state the batch follows when every
-   * transfer applies there.
+   * rollup serves. Equal to seal on the state the batch follows when each
+   * transfer is signed at the nonce its sender has there, as every transfer
+   * the sequencer's door accepts is.
    */
   sealSigned(transfers: readonly SignedTransfer[], chainId: bigint): PostedBatch {
     const shares: SignatureShare[] = [];
     const s: bigint[] = [];
     transfers.forEach((transfer, slot) => {
-      const sender = transfer.from < this.tree.capacity ? this.accounts.get(transfer.from) : undefined;
-      const r8 = decompressPoint(transfer.signature.R8);
-      if (sender === undefined || r8 === undefined || !isUsablePublicKey(sender.publicKey)) return;
-      shares.push(signatureShare(slot, r8, sender.publicKey, transferMessage(this.crypto.poseidon, chainId, transfer)));
+      const { signer } = this.signer(postedTransfer(transfer));
+      if (signer === undefined) return;
+      const message = transferMessage(this.crypto.poseidon, chainId, transfer);
+      shares.push(signatureShare(slot, signer.r8, signer.key, message));
       s.push(transfer.signature.S);
     });
     return { aggregateS: aggregateS(shares, s), transfers: transfers.map(postedTransfer) };
+  }
+
+  /**
+   * The slot's signer, if it has one: its sender exists at an index inside the
+   * tree, with a key not of small order, and R8 is a point. The rules on `to`
+   * and the amount do not enter: the circuit counts the share of every slot
+   * that could be signed. Otherwise, why the slot cannot be signed.
+   */
+  private signer(transfer: PostedTransfer): {
+    signer?: { readonly key: PublicKey; readonly r8: CurvePoint; readonly nonce: bigint };
+    failure?: Failure;
+  } {
+    const sender = transfer.from < this.tree.capacity ? this.accounts.get(transfer.from) : undefined;
+    if (sender === undefined)
+      return { failure: { rule: "no-such-account", detail: `sender ${transfer.from} has no account` } };
+    const r8 = decompressPoint(transfer.R8);
+    if (r8 === undefined) {
+      return {
+        failure: { rule: "bad-signature", detail: `the posted R8 ${transfer.R8} is not a point of BabyJubJub` },
+      };
+    }
+    if (!isUsablePublicKey(sender.publicKey)) {
+      const detail = `account ${transfer.from}'s key is of small order and signs nothing`;
+      return { failure: { rule: "bad-signature", detail } };
+    }
+    return { signer: { key: sender.publicKey, r8, nonce: sender.nonce } };
   }
 
   /** Applies posted transfers as if the aggregate verifies, collecting each signer's share (in slot order). */
@@ -215,23 +248,14 @@ export class L2State {
     const skipped: SkippedTransfer[] = [];
     const shares: SignatureShare[] = [];
     const steps = transfers.map((transfer, slot) => {
-      // A signer: its sender exists at an index inside the tree, with a usable key, and R8 is a point. The rules on
-      // `to` and the amount do not enter: the circuit counts the share of every slot that could be signed.
-      const sender = transfer.from < next.tree.capacity ? next.accounts.get(transfer.from) : undefined;
-      const r8 = decompressPoint(transfer.R8);
-      const signer = sender !== undefined && r8 !== undefined && isUsablePublicKey(sender.publicKey);
-      if (signer) {
-        const message = transferMessage(this.crypto.poseidon, chainId, { ...transfer, nonce: sender.nonce });
-        shares.push(signatureShare(slot, r8, sender.publicKey, message));
+      // The share is over the sender's nonce at this point of the pass.
+      const { signer, failure: unsigned } = next.signer(transfer);
+      if (signer !== undefined) {
+        const message = transferMessage(this.crypto.poseidon, chainId, { ...transfer, nonce: signer.nonce });
+        shares.push(signatureShare(slot, signer.r8, signer.key, message));
       }
-      const rule: SignatureRule = () => {
-        if (signer) return undefined;
-        const detail =
-          r8 === undefined
-            ? `the posted R8 ${transfer.R8} is not a point of BabyJubJub`
-            : `account ${transfer.from}'s key is of small order and signs nothing`;
-        return { rule: "bad-signature", detail };
-      };
+      // Why it cannot be signed is reported only if the earlier rules (indices, amount, the sender) hold.
+      const rule: SignatureRule = () => unsigned;
       const { step, failure } = next.applyTransfer(transfer, chainId, rule);
       if (failure !== undefined) skipped.push({ index: slot, ...failure });
       return step;
