@@ -19,10 +19,11 @@ include "circomlib/circuits/poseidon.circom";
  * (x = 0 has only the positive sign); then (x, y) is that point, else the
  * identity (0, 1), so that the caller's additions stay on the curve.
  *
- * Witness: x and onCurve. With onCurve = 1, x is the point's x; with
- * onCurve = 0, x is a square root of 5 (1 - y^2) / (a - d y^2): since 5 is a
- * non-residue mod p, that root exists exactly when the curve has no point at
- * y, so the prover cannot claim "no point" for a y that has one.
+ * Witness: x and onCurve. With onCurve = 1, x is the point's x, of the posted
+ * sign unless x = 0; with onCurve = 0, x is a square root of
+ * 5 (1 - y^2) / (a - d y^2): since 5 is a non-residue mod p, that root exists
+ * exactly when the curve has no point at y, so the prover cannot claim
+ * "no point" for a y that has one, nor pick the root of the other sign.
  *
  * Assumes: every bit is 0 or 1 (the caller takes them from Num2Bits).
  */
@@ -65,6 +66,13 @@ template PostedPoint() {
     component signOk = IsEqual();
     signOk.in[0] <== xNegative.out;
     signOk.in[1] <== bits[255];
+    // Both roots satisfy the curve equation: on the curve, with x != 0, the prover must give the root of the posted
+    // sign, or it could call any posted point "no point" and drop its transfer. x = 0 is the only root where it is
+    // one, so "x = 0 with the sign bit" stays decided (no point), not chosen.
+    component xZero = IsZero();
+    xZero.in <== x;
+    signal signFree <== onCurve * (1 - xZero.out);
+    signFree * (1 - signOk.out) === 0;
 
     signal checks[2];
     checks[0] <== yOk * onCurve;

@@ -162,6 +162,13 @@ describe(`Batch circuit (${TEST_CIRCUIT}: batch size ${batchSize}, tree depth ${
       await expectRejected(tamper(valid.input, "senderExists", 0n, 0), ["TransferSlot"]);
       // Saying R8 has no point on the curve needs a square root that does not exist.
       await expectRejected(tamper(valid.input, "signatureR8OnCurve", 0n, 0), ["PostedPoint", "TransferSlot"]);
+      // Nor may it give the root of the other sign, which would make the posted point look like none.
+      const x = BigInt((valid.input.signatureR8x as string[])[0] ?? "0");
+      expect(x).to.not.equal(0n);
+      await expectRejected(tamper(valid.input, "signatureR8x", SNARK_SCALAR_FIELD - x, 0), [
+        "PostedPoint",
+        "TransferSlot",
+      ]);
       const skipped = witness([transfer(0, 1, 10n, 0n, 1)]);
       const applied = witness([transfer(0, 1, 10n)]);
       await expectRejected(tamper(skipped.input, "newStateRoot", applied.newStateRoot), ["Batch"]);
