@@ -1,7 +1,7 @@
 import { Base8, subOrder } from "@zk-kit/baby-jubjub";
 
 import { poseidon } from "./crypto.js";
-import { add, extended, multiply, samePoint, timesEight, type Extended } from "./curve.js";
+import { add, extended, IDENTITY, multiply, samePoint, timesEight, type Extended } from "./curve.js";
 import type { CurvePoint } from "./signature.js";
 
 /**
@@ -54,7 +54,6 @@ export function aggregateS(shares: readonly SignatureShare[], s: readonly bigint
 export function verifyAggregate(shares: readonly SignatureShare[], s: bigint): boolean {
   if (s < 0n || s >= subOrder) return false;
   const weights = aggregationWeights(shares);
-  const identity: Extended = { X: 0n, Y: 1n, T: 0n, Z: 1n };
-  const right = shares.reduce((sum, share, i) => add(sum, multiply(share.point, weights[i] ?? 0n)), identity);
+  const right = shares.reduce((sum, share, i) => add(sum, multiply(share.point, weights[i] ?? 0n)), IDENTITY);
   return samePoint(timesEight(multiply(extended(Base8), s)), right);
 }

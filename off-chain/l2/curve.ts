@@ -16,6 +16,9 @@ export interface Extended {
   readonly Z: bigint;
 }
 
+/** The group's identity, (0, 1). */
+export const IDENTITY: Extended = Object.freeze({ X: 0n, Y: 1n, T: 0n, Z: 1n });
+
 export function extended([x, y]: readonly [bigint, bigint]): Extended {
   return { X: x, Y: y, T: (x * y) % SNARK_SCALAR_FIELD, Z: 1n };
 }
@@ -34,7 +37,7 @@ export function add(P: Extended, Q: Extended): Extended {
 }
 
 export function multiply(point: Extended, scalar: bigint): Extended {
-  let result: Extended = { X: 0n, Y: 1n, T: 0n, Z: 1n };
+  let result = IDENTITY;
   let addend = point;
   for (let k = scalar; k > 0n; k >>= 1n) {
     if (k & 1n) result = add(result, addend);
